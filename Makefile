@@ -1,0 +1,39 @@
+# Rue Commune: `make run` serves the platform on a local PostGIS it manages; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint stop system-deps browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+system-deps:
+	@scripts/system-deps.sh
+
+browser-deps:
+	@scripts/system-deps.sh --browser
+
+run: system-deps $(STAMP)  ## database + migrations + demo territory, then serve on http://127.0.0.1:8000
+	$(BIN)/ruecommune dev
+
+test: browser-deps $(STAMP)  ## the whole suite against a real PostGIS (never skipped)
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## ruff, mypy and the import-direction contract
+	$(BIN)/ruff check .
+	$(BIN)/mypy core geo dispatch maps api cli
+	$(BIN)/lint-imports
+
+stop:  ## stop the managed PostGIS cluster
+	$(BIN)/ruecommune db stop
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean: stop
+	rm -rf .data

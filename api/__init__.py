@@ -1,0 +1,1 @@
+"""HTTP only: the FastAPI app, its routers, problem+json errors and dependencies."""

@@ -1,0 +1,29 @@
+"""The FastAPI application factory."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from api import problems
+from api.routers import health, pages, reports
+from core.db import get_engine, session_factory
+from maps.assets import STATIC_DIR as MAPS_STATIC
+
+API_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the app on an engine (the configured one by default)."""
+    app = FastAPI(
+        title="Rue Commune", version="0.1.0", docs_url=None, redoc_url=None,
+        description="Residents report problems in public space; the administrations behind them fix them.",
+    )
+    app.state.session_factory = session_factory(engine or get_engine())
+    problems.install(app)
+    app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
+    app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
+    for router in (health.router, reports.router, pages.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""The `ruecommune` command-line tool for operators."""

@@ -1,0 +1,149 @@
+"""`ruecommune`: serve, migrate, load zones and the demo, create users, manage the local PostGIS."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from core import migrate
+from core.db import database_url, session_scope
+from core.pgcluster import ClusterError, ManagedCluster
+from core.settings import get_settings
+
+app = typer.Typer(help="Rue Commune operator tool.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and the managed PostGIS cluster.", no_args_is_help=True)
+zones_app = typer.Typer(help="Territory zones.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users")):
+    app.add_typer(sub, name=name)
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
+
+
+def ensure_database() -> str:
+    """Start the managed cluster unless RUECOMMUNE_DATABASE_URL points elsewhere; return the URL."""
+    settings = get_settings()
+    if not settings.database_url:
+        cluster = ManagedCluster.from_settings(settings)
+        try:
+            cluster.start()
+            cluster.ensure_database("ruecommune")
+        except ClusterError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(f"managed PostGIS on 127.0.0.1:{cluster.port} ({cluster.data_dir})")
+    return database_url()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION."""
+    migrate.upgrade(ensure_database(), revision)
+    console.print(f"schema at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(ensure_database(), revision)
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the managed PostGIS cluster (initialised on first use)."""
+    ensure_database()
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the managed PostGIS cluster."""
+    cluster = ManagedCluster.from_settings(get_settings())
+    console.print("stopped" if cluster.stop() else "not running")
+
+
+@zones_app.command("load")
+def zones_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    kind: Annotated[str | None, typer.Option(help="commune, arrondissement or sector")] = None,
+    service: Annotated[str | None, typer.Option(help="service code, for sectors")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
+) -> None:
+    """Load a GeoJSON, GeoPackage or Shapefile of zones (any CRS), versioning what changes."""
+    from geo.loader import load_zones, read_zone_file
+
+    ensure_database()
+    with _progress() as progress:
+        task = progress.add_task(f"reading {file.name}", total=None)
+        features = list(read_zone_file(file, kind=kind, service_code=service))
+        progress.update(task, description=f"loading {len(features)} zones")
+        with session_scope() as session:
+            report = load_zones(session=session, features=features, source=file.name, dry_run=dry_run)
+            if dry_run:
+                session.rollback()
+    verb = "would be" if dry_run else ""
+    for label, codes in (("opened", report.opened), ("changed", report.changed),
+                         ("retired", report.retired), ("unchanged", report.unchanged)):
+        console.print(f"{len(codes):4d} {verb} {label}: {', '.join(codes[:12])}{' ...' if len(codes) > 12 else ''}")
+    for repair in report.repairs:
+        console.print(f"[yellow]repaired[/yellow] {repair}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo territory (58 communes of the Métropole de Lyon, arrondissements, services, sectors)."""
+    from geo.demo import load_territory
+
+    ensure_database()
+    with _progress() as progress, session_scope() as session:
+        task = progress.add_task("demo territory", total=None)
+        load_territory(session=session, progress=lambda m: progress.update(task, description=m))
+    console.print("demo territory loaded")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    role: Annotated[str, typer.Option(help="agent, commune_staff, service_staff, crew, official, admin")],
+    name: Annotated[str, typer.Option()] = "",
+    commune: Annotated[str | None, typer.Option(help="INSEE code, for commune staff")] = None,
+    service: Annotated[str | None, typer.Option(help="service code, for service staff and crews")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a staff account."""
+    from core import users
+
+    ensure_database()
+    with session_scope() as session:
+        user = users.create(session=session, email=email, name=name or email, role=role, password=password,
+                            commune_code=commune, service_code=service)
+        console.print(f"created {user.role} {user.email} (id {user.id})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1", port: int = 8000,
+    workers: Annotated[int, typer.Option(help="more than 1 loses TCP_NODELAY in uvicorn 0.54; measure first")] = 1,
+) -> None:
+    """Serve the platform over HTTP."""
+    import uvicorn
+
+    ensure_database()
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Everything `make run` does: database, migrations, demo territory, then serve."""
+    db_upgrade()
+    demo_load()
+    serve(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Core: settings, database, base model classes, domain errors and migrations shared by every package."""

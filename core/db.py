@@ -1,0 +1,45 @@
+"""Database engine and session factory, built lazily from the settings."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import get_settings
+
+
+def database_url() -> str:
+    """The configured URL, or the URL of the cluster the platform manages itself."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    from core.pgcluster import ManagedCluster
+
+    return ManagedCluster.from_settings(settings).url("ruecommune")
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """One engine per process; pre-ping so a restarted PostgreSQL costs one failed checkout, not a crash."""
+    return create_engine(database_url(), pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    """A sessionmaker bound to the engine; objects stay readable after commit."""
+    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction for a command-line operation: commit on success, roll back on error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

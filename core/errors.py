@@ -1,0 +1,60 @@
+"""Domain errors: each has a stable code, an HTTP status and a French and English title."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a service raises; mapped to RFC 9457 problem+json in one place (api.problems)."""
+
+    code = "error"
+    status = 400
+    title_en = "Request refused"
+    title_fr = "Requête refusée"
+
+    def __init__(self, detail_en: str, detail_fr: str | None = None, **extra: Any) -> None:
+        super().__init__(detail_en)
+        self.detail_en = detail_en
+        self.detail_fr = detail_fr or detail_en
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    title_en = "Not found"
+    title_fr = "Introuvable"
+
+
+class OutsideTerritory(DomainError):
+    code = "report.outside_territory"
+    status = 422
+    title_en = "Location outside the territory"
+    title_fr = "Lieu hors du territoire"
+
+
+class InvalidLocation(DomainError):
+    code = "report.invalid_location"
+    status = 422
+    title_en = "Invalid location"
+    title_fr = "Lieu invalide"
+
+
+class UnknownCategory(DomainError):
+    code = "report.unknown_category"
+    status = 422
+    title_en = "Unknown category"
+    title_fr = "Catégorie inconnue"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    title_en = "Conflict"
+    title_fr = "Conflit"
+
+
+class InvalidZoneFile(DomainError):
+    code = "zones.invalid_file"
+    status = 422
+    title_en = "Invalid zone file"
+    title_fr = "Fichier de zones invalide"

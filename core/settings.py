@@ -1,0 +1,45 @@
+"""Typed settings read from RUECOMMUNE_* environment variables (and a local .env file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults suit a laptop running `make run`."""
+
+    model_config = SettingsConfigDict(env_prefix="RUECOMMUNE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # When empty, the platform starts and uses its own PostGIS cluster under data_dir.
+    database_url: str = ""
+    data_dir: Path = PROJECT_ROOT / ".data"
+    managed_pg_port: int = 54329
+    secret_key: str = PLACEHOLDER_SECRET
+    public_base_url: str = "http://127.0.0.1:8000"
+    territory_name: str = "Métropole de Lyon"
+    # Basemap tiles: OpenStreetMap by default; empty string turns tiles off (pages still work).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    photo_dir: Path = PROJECT_ROOT / ".data" / "photos"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "Rue Commune <no-reply@ruecommune.example>"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("RUECOMMUNE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

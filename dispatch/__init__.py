@@ -1,0 +1,1 @@
+"""Dispatch: tickets from intake to closure (reports, photos, workflow, deadlines, duplicates, crews)."""

@@ -1,0 +1,1 @@
+"""Read-only views: folium pages, GeoJSON layers and figures. Maps only read."""
