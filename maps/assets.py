@@ -9,7 +9,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"
 VENDOR = f"{STATIC_URL}/vendor"
 
-LEAFLET_JS = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
+# folium's popups build their HTML with jQuery, so it comes along.
+LEAFLET_JS = [("leaflet", f"{VENDOR}/leaflet/leaflet.js"), ("jquery", f"{VENDOR}/jquery/jquery.min.js")]
 LEAFLET_CSS = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css"), ("ruecommune_css", f"{STATIC_URL}/maps.css")]
 
 

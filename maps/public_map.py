@@ -1,7 +1,7 @@
 """The public map page: every public report, coloured by state, clustered, no personal data."""
 
+import html
 from collections.abc import Iterable
-from html import escape
 
 import folium
 import folium.plugins
@@ -16,6 +16,11 @@ STATE_COLOURS = {
     "closed": "#006d2c", "reopened": "#e7298a", "rejected": "#525252",
 }
 CENTRE = (45.76, 4.84)
+
+
+def escape(text: str) -> str:
+    """HTML-escape, and also neutralise what could break out of the JS template literal folium wraps popups in."""
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
 def _popup(report: ReportPublic) -> str:

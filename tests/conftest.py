@@ -121,3 +121,106 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "geo" / "data"
 BELLECOUR = (45.7578, 4.8320)
 VILLEURBANNE_TOWN_HALL = (45.7666, 4.8795)
 PARIS = (48.8566, 2.3522)
+
+
+# -- a real server and a real browser -------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+class LiveServer:
+    """The real app served by uvicorn on a free loopback port, over its own committed database."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_database_url(fresh_database: object) -> str:
+    """A second database for the live server, where requests really commit."""
+    url: str = fresh_database()  # type: ignore[operator]
+    migrate.upgrade(url)
+    eng = create_engine(url)
+    with Session(eng) as sess:
+        load_territory(session=sess)
+        sess.commit()
+    eng.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str) -> Iterator[LiveServer]:
+    """uvicorn in a background thread, stopped at the end of the run."""
+    import threading
+    import time
+
+    import uvicorn
+
+    eng = create_engine(live_database_url, pool_pre_ping=True)
+    port = free_port()
+    config = uvicorn.Config(create_app(eng), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", eng)
+    server.should_exit = True
+    thread.join(timeout=10)
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright; fails loudly (never skips) when it is missing."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/system-deps.sh --browser (apt-get install chromium)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """What a page did: console errors (text, url) and the hosts it sent requests to."""
+
+    def __init__(self) -> None:
+        self.console_errors: list[tuple[str, str]] = []
+        self.failed_requests: list[str] = []
+        self.hosts: set[str] = set()
+
+    def errors_except(self, *hosts: str) -> list[str]:
+        """Console errors and failed requests, leaving out those about the given hosts (basemap tiles...)."""
+        failed = [u for u in self.failed_requests if not any(h in u for h in hosts)]
+        console = [t for t, u in self.console_errors if not any(h in u for h in hosts)
+                   and not (t.startswith("Failed to load resource") and u == "" and not failed)]
+        return console + failed
+
+
+@pytest.fixture
+def page(browser: object, live_server: LiveServer) -> Iterator[object]:
+    """A fresh browser context and page; `page.watch` records console errors and requested hosts."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(locale="fr-FR")  # type: ignore[attr-defined]
+    pg = context.new_page()
+    watch = PageWatch()
+    pg.on("console", lambda msg: watch.console_errors.append((msg.text, msg.location.get("url", "")))
+          if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: watch.console_errors.append((f"uncaught: {exc}", "")))
+    pg.on("requestfailed", lambda req: watch.failed_requests.append(req.url))
+    pg.on("request", lambda req: watch.hosts.add(urlsplit(req.url).netloc) if req.url.startswith("http") else None)
+    pg.watch = watch
+    yield pg
+    context.close()
