@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import problems
-from api.routers import health, pages, reports
+from api.routers import auth, health, pages, reports, staff
 from core.db import get_engine, session_factory
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
@@ -24,6 +24,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     problems.install(app)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
-    for router in (health.router, reports.router, pages.router):
+    for router in (health.router, auth.router, staff.router, reports.router, pages.router):
         app.include_router(router)
     return app

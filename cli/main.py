@@ -138,6 +138,24 @@ def serve(
 
 
 @app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="one round, then exit (cron-style)")] = False,
+    poll: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0,
+) -> None:
+    """Deliver queued emails and webhooks (retries with backoff) and run periodic tasks (deadlines)."""
+    import logging
+
+    from core.db import session_factory
+    from dispatch import worker as worker_mod
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ensure_database()
+    tally = worker_mod.run(factory=session_factory(), handlers=worker_mod.default_handlers(),
+                           tasks=worker_mod.default_tasks(), once=once, poll_seconds=poll)
+    console.print(f"sent {tally.sent}, failed {tally.failed}, gave up {tally.dead}")
+
+
+@app.command()
 def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Everything `make run` does: database, migrations, demo territory, then serve."""
     db_upgrade()

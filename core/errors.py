@@ -58,3 +58,32 @@ class InvalidZoneFile(DomainError):
     status = 422
     title_en = "Invalid zone file"
     title_fr = "Fichier de zones invalide"
+
+
+class Unauthenticated(DomainError):
+    code = "auth.required"
+    status = 401
+    title_en = "Sign-in required"
+    title_fr = "Connexion requise"
+
+
+class Forbidden(DomainError):
+    code = "auth.forbidden"
+    status = 403
+    title_en = "Not allowed"
+    title_fr = "Non autorisé"
+
+
+class StaleVersion(Conflict):
+    """The ticket changed since the caller read it; `extra` says what changed so they can reconcile."""
+
+    code = "ticket.stale_version"
+    title_en = "The ticket changed in the meantime"
+    title_fr = "Le ticket a changé entre-temps"
+
+
+class InvalidTransition(DomainError):
+    code = "ticket.invalid_transition"
+    status = 409
+    title_en = "Move not allowed"
+    title_fr = "Changement d'état non permis"

@@ -31,6 +31,19 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Rue Commune <no-reply@ruecommune.example>"
+    smtp_timeout_seconds: float = 10.0
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # Staff browser sessions: signed cookie lifetime.
+    session_max_age_seconds: int = 12 * 3600
+    # Outbox worker: retries with exponential backoff (base * 2**attempt, capped), then the row is kept as dead.
+    outbox_max_attempts: int = 12
+    outbox_backoff_base_seconds: float = 5.0
+    outbox_backoff_max_seconds: float = 3600.0
+    # A resident may reopen a resolved report during this many days; after that it can be closed.
+    reopen_delay_days: int = 14
+    timezone: str = "Europe/Paris"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

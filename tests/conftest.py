@@ -6,10 +6,15 @@ transaction rolled back at the end, so tests are isolated and independent of the
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy import Engine, create_engine, make_url
@@ -21,6 +26,9 @@ from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
 from core.settings import PROJECT_ROOT
 from geo.demo import load_territory
+
+if TYPE_CHECKING:
+    from dispatch.mailer import SmtpConfig
 
 
 @pytest.fixture(scope="session")
@@ -97,9 +105,8 @@ def session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
-@pytest.fixture
-def client(engine: Engine, session: Session) -> Iterator[TestClient]:
-    """The real app; each request's transaction is a savepoint inside the test's outer transaction."""
+def app_on_session(engine: Engine, session: Session) -> FastAPI:
+    """The real app whose requests run as savepoints inside the test's outer transaction."""
     app = create_app(engine)
 
     def test_session() -> Iterator[Session]:
@@ -111,8 +118,100 @@ def client(engine: Engine, session: Session) -> Iterator[TestClient]:
             raise
 
     app.dependency_overrides[get_session] = test_session
-    with TestClient(app) as test_client:
+    return app
+
+
+@pytest.fixture
+def client(engine: Engine, session: Session) -> Iterator[TestClient]:
+    """The real app; each request's transaction is a savepoint inside the test's outer transaction."""
+    with TestClient(app_on_session(engine, session)) as test_client:
         yield test_client
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def staff_client(engine: Engine, session: Session) -> Iterator[Callable[..., TestClient]]:
+    """A factory of clients signed in as a new staff member: `staff_client("crew", service_code="voirie")`.
+
+    Each client has its own cookie jar (the session cookie) and sends the CSRF token on every request;
+    `client.staff` is the signed-in account as /api/v1/auth/me returns it.
+    """
+    from core import users
+
+    app = app_on_session(engine, session)
+    opened: list[TestClient] = []
+
+    def make(role: str, *, commune_code: str | None = None, service_code: str | None = None,
+             sector_codes: tuple[str, ...] = (), language: str = "fr", email: str | None = None) -> TestClient:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@staff.example"
+        users.create(session=session, email=email, name=f"{role.title()} {email[:6]}", role=role,
+                     password=STAFF_PASSWORD, commune_code=commune_code, service_code=service_code,
+                     sector_codes=list(sector_codes), language=language)
+        test_client = TestClient(app)
+        test_client.__enter__()
+        opened.append(test_client)
+        answer = test_client.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
+        assert answer.status_code == 200, answer.text
+        test_client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+        test_client.staff = answer.json()["staff"]  # type: ignore[attr-defined]
+        return test_client
+
+    yield make
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+
+
+# -- a real SMTP server on loopback ------------------------------------------------------------------------
+
+
+class SmtpServer:
+    """aiosmtpd on a loopback port, collecting what it receives; stop() and start() keep the same port."""
+
+    def __init__(self) -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._controller: object | None = None
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(raw))  # type: ignore[arg-type]
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        controller = Controller(self, hostname=self.host, port=self.port)
+        controller.start()
+        self._controller = controller
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()  # type: ignore[attr-defined]
+            self._controller = None
+
+    def config(self) -> "SmtpConfig":
+        from dispatch.mailer import SmtpConfig
+
+        return SmtpConfig(host=self.host, port=self.port, mail_from="Rue Commune <no-reply@ruecommune.example>",
+                          timeout=5.0)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages received for one recipient."""
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback for the test; `.messages` holds parsed emails, `.config()` the SmtpConfig."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "geo" / "data"
