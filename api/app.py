@@ -7,8 +7,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import problems
+from api.observability import RequestContext
 from api.routers import auth, health, pages, reports, staff
+from api.security import SecurityHeaders
 from core.db import get_engine, session_factory
+from core.settings import get_settings
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
 API_STATIC = Path(__file__).resolve().parent / "static"
@@ -22,6 +25,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.session_factory = session_factory(engine or get_engine())
     problems.install(app)
+    app.add_middleware(SecurityHeaders, tile_url=lambda: get_settings().tile_url)
+    app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
     for router in (health.router, auth.router, staff.router, reports.router, pages.router):

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import DomainError
@@ -56,6 +57,21 @@ def install(app: FastAPI) -> None:
             response.headers[key] = value
         return response
 
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
+        return _unavailable(request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return _unavailable(request)
+        log.exception("database error on %s", request.url.path)
+        return problem(500, "server.error", "Internal error", "Erreur interne",
+                       "Something went wrong on our side; nothing you sent was lost.",
+                       "Une erreur est survenue de notre côté ; rien de ce que vous avez envoyé n'est perdu.",
+                       request)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
@@ -63,3 +79,17 @@ def install(app: FastAPI) -> None:
                        "Something went wrong on our side; nothing you sent was lost.",
                        "Une erreur est survenue de notre côté ; rien de ce que vous avez envoyé n'est perdu.",
                        request)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _unavailable(request: Request) -> JSONResponse:
+    """503 with Retry-After: the database is restarting or unreachable; the client should try again."""
+    response = problem(503, "server.unavailable", "Service temporarily unavailable",
+                       "Service momentanément indisponible",
+                       f"The database is not answering; nothing was recorded. Try again in {RETRY_AFTER_SECONDS} s.",
+                       f"La base de données ne répond pas ; rien n'a été enregistré. Réessayez dans "
+                       f"{RETRY_AFTER_SECONDS} s.", request)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -133,8 +133,12 @@ def serve(
     """Serve the platform over HTTP."""
     import uvicorn
 
+    from core.logging import configure
+
     ensure_database()
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    configure()
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
+                access_log=False, proxy_headers=True)
 
 
 @app.command()
