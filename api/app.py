@@ -10,7 +10,7 @@ from api import problems
 from api.observability import RequestContext
 from api.routers import auth, health, pages, reports, staff
 from api.security import SecurityHeaders
-from core.db import get_engine, session_factory
+from core.db import get_engine, get_read_engine, session_factory
 from core.settings import get_settings
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
@@ -18,12 +18,13 @@ API_STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app on an engine (the configured one by default)."""
+    """Build the app on an engine (the configured ones by default: primary, and replica for reads)."""
     app = FastAPI(
         title="Rue Commune", version="0.1.0", docs_url=None, redoc_url=None,
         description="Residents report problems in public space; the administrations behind them fix them.",
     )
     app.state.session_factory = session_factory(engine or get_engine())
+    app.state.read_session_factory = session_factory(engine or get_read_engine())
     problems.install(app)
     app.add_middleware(SecurityHeaders, tile_url=lambda: get_settings().tile_url)
     app.add_middleware(RequestContext)

@@ -26,6 +26,13 @@ def get_engine() -> Engine:
     return create_engine(database_url(), pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+@lru_cache
+def get_read_engine() -> Engine:
+    """The engine for read-only map and dashboard queries: the replica when configured, else the primary."""
+    url = get_settings().read_database_url
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10) if url else get_engine()
+
+
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     """A sessionmaker bound to the engine; objects stay readable after commit."""
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)

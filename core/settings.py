@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     # When empty, the platform starts and uses its own PostGIS cluster under data_dir.
     database_url: str = ""
+    # Optional streaming replica for read-only map and dashboard queries; empty means the primary.
+    read_database_url: str = ""
     data_dir: Path = PROJECT_ROOT / ".data"
     managed_pg_port: int = 54329
     secret_key: str = PLACEHOLDER_SECRET

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
 from core.settings import PROJECT_ROOT
@@ -118,6 +118,7 @@ def app_on_session(engine: Engine, session: Session) -> FastAPI:
             raise
 
     app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_read_session] = test_session
     return app
 
 
