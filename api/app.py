@@ -8,10 +8,12 @@ from sqlalchemy import Engine
 
 from api import problems
 from api.observability import RequestContext
-from api.routers import auth, health, pages, reports, staff
+from api.ratelimit import RateLimiter
+from api.routers import auth, health, pages, photos, reports, residents, staff, tracking
 from api.security import SecurityHeaders
 from core.db import get_engine, get_read_engine, session_factory
 from core.settings import get_settings
+from dispatch.storage import get_storage
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
 API_STATIC = Path(__file__).resolve().parent / "static"
@@ -25,11 +27,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.session_factory = session_factory(engine or get_engine())
     app.state.read_session_factory = session_factory(engine or get_read_engine())
+    settings = get_settings()
+    app.state.photo_storage = get_storage()
+    app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
     problems.install(app)
     app.add_middleware(SecurityHeaders, tile_url=lambda: get_settings().tile_url)
     app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
-    for router in (health.router, auth.router, staff.router, reports.router, pages.router):
+    for router in (health.router, auth.router, staff.router, reports.router, residents.router, photos.router,
+                   tracking.router, pages.router):
         app.include_router(router)
     return app

@@ -30,5 +30,7 @@ def get_read_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the answer is sent, so a client never reads 201 for a rolled-back report
+# (since FastAPI 0.118 a plain yield dependency ends after the response has gone out).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]

@@ -38,8 +38,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title_en, exc.title_fr, exc.detail_en, exc.detail_fr,
-                       request, **exc.extra)
+        extra = dict(exc.extra)
+        headers = extra.pop("headers", None) or {}  # e.g. Retry-After on 429
+        response = problem(exc.status, exc.code, exc.title_en, exc.title_fr, exc.detail_en, exc.detail_fr,
+                           request, **extra)
+        for key, value in headers.items():
+            response.headers[key] = value
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -87,3 +87,87 @@ class InvalidTransition(DomainError):
     status = 409
     title_en = "Move not allowed"
     title_fr = "Changement d'état non permis"
+
+
+class PhotoUnsupportedType(DomainError):
+    code = "photo.unsupported_type"
+    status = 415
+    title_en = "Unsupported photo type"
+    title_fr = "Type de photo non accepté"
+
+
+class PhotoTooLarge(DomainError):
+    code = "photo.too_large"
+    status = 413
+    title_en = "Photo too large"
+    title_fr = "Photo trop volumineuse"
+
+
+class PhotoTooManyPixels(DomainError):
+    code = "photo.too_many_pixels"
+    status = 422
+    title_en = "Photo has too many pixels"
+    title_fr = "Photo aux dimensions excessives"
+
+
+class PhotoUnreadable(DomainError):
+    code = "photo.unreadable"
+    status = 422
+    title_en = "Photo cannot be read"
+    title_fr = "Photo illisible"
+
+
+class TooManyPhotos(DomainError):
+    code = "report.too_many_photos"
+    status = 422
+    title_en = "Too many photos"
+    title_fr = "Trop de photos"
+
+
+class MissingLocation(DomainError):
+    code = "report.missing_location"
+    status = 422
+    title_en = "Location missing"
+    title_fr = "Lieu manquant"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency.key_reused"
+    status = 422
+    title_en = "Idempotency-Key reused for a different request"
+    title_fr = "Idempotency-Key déjà utilisée pour une autre requête"
+
+
+class InvalidIdempotencyKey(DomainError):
+    code = "idempotency.invalid_key"
+    status = 400
+    title_en = "Invalid Idempotency-Key"
+    title_fr = "Idempotency-Key invalide"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    title_en = "Too many requests"
+    title_fr = "Trop de requêtes"
+
+
+class InvalidContact(DomainError):
+    code = "resident.invalid_contact"
+    status = 422
+    title_en = "Invalid contact details"
+    title_fr = "Coordonnées invalides"
+
+
+class InvalidToken(DomainError):
+    code = "resident.invalid_token"
+    status = 401
+    title_en = "Invalid or expired link"
+    title_fr = "Lien invalide ou expiré"
+
+
+class InvalidMerge(DomainError):
+    code = "report.invalid_merge"
+    status = 422
+    title_en = "These reports cannot be merged"
+    title_fr = "Ces signalements ne peuvent pas être fusionnés"

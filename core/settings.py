@@ -30,6 +30,25 @@ class Settings(BaseSettings):
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
     photo_dir: Path = PROJECT_ROOT / ".data" / "photos"
+    # Photos: limits checked before any pixel is decoded, then the sizes kept (long side, in pixels).
+    photo_max_bytes: int = 20 * 1024 * 1024
+    photo_max_pixels: int = 64_000_000
+    photo_max_count: int = 5
+    photo_display_px: int = 1600
+    photo_thumb_px: int = 320
+    # Where photo files live: "local" (photo_dir) or "s3" (any S3-compatible store; needs boto3).
+    photo_storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Anonymous intake: at most this many submissions per client address in the window.
+    intake_rate_limit: int = 20
+    intake_rate_window_s: int = 600
+    # Duplicate suggestions look at open reports created within this many days.
+    duplicate_window_days: int = 90
+    magic_link_ttl_s: int = 3600
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Rue Commune <no-reply@ruecommune.example>"

@@ -1,6 +1,7 @@
 """Pydantic shapes of reports: what comes in, what staff read, what the public reads."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,3 +40,97 @@ class ReportPublic(BaseModel):
     due_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    location_source: str = "device"
+    photos: list["PhotoLinks"] = Field(default_factory=list)
+
+
+class ContactDetails(BaseModel):
+    """How to reach a resident, with their consent choices: nothing here is required."""
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    language: Literal["fr", "en"] = "fr"
+    consent_updates: bool = Field(default=False, description="May we email or call about this report's progress?")
+    consent_remember: bool = Field(default=False, description="May we keep these details to recognise you "
+                                   "next time (tell us once)?")
+
+
+class ReportIntake(BaseModel):
+    """A new report from any channel: location optional when a photo carries EXIF GPS."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, WGS84 degrees")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS84 degrees")
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=5000)
+    address_text: str | None = Field(default=None, max_length=500)
+    contact: ContactDetails | None = None
+
+
+class AgentReportIntake(ReportIntake):
+    """A report an agent enters on a resident's behalf (phone, counter, email, commune office)."""
+
+    channel: Literal["phone", "counter", "email", "commune_office", "web"] = "phone"
+    resident_id: int | None = Field(default=None, description="A resident the agent found and confirmed")
+    email_verified: bool = Field(default=False, description="The agent checked this email belongs to the caller")
+    phone_verified: bool = Field(default=False, description="The agent checked this number (caller ID, call back)")
+
+
+class PhotoLinks(BaseModel):
+    kind: str
+    display: str
+    thumb: str
+
+
+class DuplicateCandidate(BaseModel):
+    """An open report nearby that may be the same problem; public fields only."""
+
+    ref: str
+    category: str
+    state: str
+    description: str
+    commune_name: str
+    lat: float
+    lon: float
+    distance_m: float
+    created_at: datetime
+
+
+class ResidentRead(BaseModel):
+    """A resident as staff and the resident themself see them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str | None
+    email: str | None
+    email_verified: bool
+    phone: str | None
+    phone_verified: bool
+    language: str
+    consents: dict[str, bool]
+
+
+class ResidentUpdate(BaseModel):
+    """What a resident changes about themself, once, for every channel."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    language: Literal["fr", "en"] | None = None
+    consent_updates: bool | None = None
+    consent_remember: bool | None = None
+
+
+class MagicLinkRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    language: Literal["fr", "en"] = "fr"
+
+
+class FollowRequest(BaseModel):
+    contact: ContactDetails
+
+
+class MergeRequest(BaseModel):
+    into_ref: str = Field(min_length=3, max_length=32)
+    note: str | None = Field(default=None, max_length=2000)
+ReportPublic.model_rebuild()

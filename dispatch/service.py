@@ -14,7 +14,8 @@ from geo.service import assign, get_category_or_raise
 
 
 def create(*, session: Session, data: ReportCreate, channel: str = "app", location_source: str = "device",
-           actor_kind: str = "resident", actor_id: str | None = None, is_demo: bool = False) -> Report:
+           actor_kind: str = "resident", actor_id: str | None = None, is_demo: bool = False,
+           role: str | None = None) -> Report:
     """Record a report once, routed by PostGIS, with the first line of its history."""
     get_category_or_raise(session=session, code=data.category)
     routed = assign(session=session, lat=data.lat, lon=data.lon, category=data.category)
@@ -29,7 +30,7 @@ def create(*, session: Session, data: ReportCreate, channel: str = "app", locati
     session.add(report)
     session.flush()
     session.add(ReportEvent(
-        report_id=report.id, action="created", actor_kind=actor_kind, actor_id=actor_id, channel=channel,
+        report_id=report.id, action="created", actor_kind=actor_kind, actor_id=actor_id, role=role, channel=channel,
         to_state=report.state,
         data={"routing": {"commune": routed.commune_code, "zone": routed.zone_code,
                           "service": routed.service_code, "sector": routed.sector_code,
@@ -60,5 +61,5 @@ def to_public(report: Report) -> ReportPublic:
         lat=point.y, lon=point.x, commune_code=report.commune_code, commune_name=report.commune_name,
         zone_code=report.zone_code, service_code=report.service_code, sector_code=report.sector_code,
         state=report.state, outcome=report.outcome, channel=report.channel, due_at=report.due_at,
-        created_at=report.created_at, updated_at=report.updated_at,
+        created_at=report.created_at, updated_at=report.updated_at, location_source=report.location_source,
     )

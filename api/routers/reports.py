@@ -1,21 +1,114 @@
-"""Reports: intake and reading."""
+"""Reports: intake from every channel (JSON or multipart with photos), duplicates, following, reading."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from api import intake_form
 from api.deps import SessionDep
+from api.ratelimit import RateLimiter
+from core.errors import InvalidContact
+from core.users import StaffUser
+from dispatch import duplicates, idempotency, intake, residents
+from dispatch import photos as photo_service
 from dispatch import service as reports
-from dispatch.schemas import ReportCreate, ReportPublic
+from dispatch.models import Report
+from dispatch.schemas import DuplicateCandidate, FollowRequest, PhotoLinks, ReportIntake, ReportPublic
+from dispatch.storage import PhotoStorage
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+IdempotencyKeyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="Any unique string per submission (a UUID): a retry with the same key "
+    "gets the first answer again and never creates a second report")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportPublic)
-def create_report(data: ReportCreate, session: SessionDep) -> ReportPublic:
-    """File a report; PostGIS assigns its commune, zone, service and sector."""
-    return reports.to_public(reports.create(session=session, data=data))
+def public(*, session: Session, report: Report) -> ReportPublic:
+    """The public view of a report with the links to its photos."""
+    view = reports.to_public(report)
+    view.photos = [PhotoLinks(**link) for link in photo_service.links(session=session, report_id=report.id)]
+    return view
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def file_report(*, session: Session, request: Request, data: ReportIntake, uploads: list[photo_service.Upload],
+                key: str | None, channel: str, staff: StaffUser | None = None) -> JSONResponse:
+    """One submission, whatever its channel: replay, rate limit, photo checks, report, stored answer."""
+    scope = f"staff:{staff.id}" if staff else "public"
+    if key is not None:
+        fingerprint = idempotency.fingerprint(fields={"channel": channel, **data.model_dump(mode="json")},
+                                              files=[u.data for u in uploads])
+        replay = idempotency.begin(session=session, scope=scope, key=key, fingerprint=fingerprint)
+        if replay is not None:
+            return JSONResponse(replay.body, status_code=replay.status_code, headers={
+                "Idempotent-Replayed": "true", "Location": f"/api/v1/reports/{replay.report_id}"})
+    if staff is None:
+        limiter: RateLimiter = request.app.state.intake_limiter
+        limiter.hit(client_address(request))
+    processed = photo_service.process_all(uploads)
+    storage: PhotoStorage = request.app.state.photo_storage
+    try:
+        report = intake.submit(session=session, data=data, processed=processed, channel=channel, staff=staff,
+                               storage=storage)
+        body = public(session=session, report=report).model_dump(mode="json")
+        if key is not None:
+            idempotency.finish(session=session, scope=scope, key=key, status_code=201, body=body,
+                               report_id=report.id)
+    except BaseException:
+        # Before the session dependency rolls back: files go while this transaction still holds their rows.
+        photo_service.discard_pending(session)
+        raise
+    return JSONResponse(body, status_code=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/reports/{report.id}"})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportPublic,
+             openapi_extra=intake_form.INTAKE_OPENAPI,
+             responses={413: {"description": "A photo is too large"}, 415: {"description": "Not a photo we accept"},
+                        429: {"description": "Too many submissions from this address (see Retry-After)"}})
+async def create_report(request: Request, session: SessionDep,
+                        idempotency_key: IdempotencyKeyHeader = None) -> JSONResponse:
+    """File a report (app or web): JSON, or multipart with 1-5 photos whose EXIF GPS stands in for lat/lon."""
+    data, uploads = await intake_form.read(request, ReportIntake)
+    channel = "web" if request.headers.get("x-ruecommune-channel") == "web" else "app"
+    return await run_in_threadpool(lambda: file_report(session=session, request=request, data=data,
+                                                       uploads=uploads, key=idempotency_key, channel=channel))
+
+
+@router.get("/nearby-duplicates", response_model=list[DuplicateCandidate])
+def nearby_duplicates(session: SessionDep, lat: Annotated[float, Query(ge=-90, le=90)],
+                      lon: Annotated[float, Query(ge=-180, le=180)],
+                      category: Annotated[str, Query(min_length=1, max_length=64)]) -> list[DuplicateCandidate]:
+    """Open reports of this category within its duplicate radius: offer to follow one instead of filing."""
+    return duplicates.nearby(session=session, lat=lat, lon=lon, category=category)
+
+
+@router.get("/by-ref/{ref}", response_model=ReportPublic)
+def read_by_ref(ref: str, session: SessionDep) -> ReportPublic:
+    """A report by the short reference a resident reads out on the phone."""
+    return public(session=session, report=duplicates.get_by_ref_or_raise(session=session, ref=ref))
+
+
+@router.post("/by-ref/{ref}/follow", status_code=status.HTTP_201_CREATED, response_model=ReportPublic)
+def follow(ref: str, body: FollowRequest, request: Request, session: SessionDep) -> ReportPublic:
+    """Follow an existing report (already reported nearby) instead of filing it again."""
+    request.app.state.intake_limiter.hit(client_address(request))
+    report = duplicates.get_by_ref_or_raise(session=session, ref=ref)
+    resident = residents.find_or_create(session=session, contact=body.contact, channel="app")
+    if resident is None:
+        raise InvalidContact("Give an email or a phone number to follow a report.",
+                             "Indiquez un e-mail ou un numéro de téléphone pour suivre un signalement.")
+    followed = duplicates.follow(session=session, report=report, resident=resident,
+                                 contact_consent=body.contact.consent_updates, channel="app")
+    return public(session=session, report=followed)
 
 
 @router.get("/{report_id}", response_model=ReportPublic)
 def read_report(report_id: int, session: SessionDep) -> ReportPublic:
     """One report, without personal data."""
-    return reports.to_public(reports.get_or_raise(session=session, report_id=report_id))
+    return public(session=session, report=reports.get_or_raise(session=session, report_id=report_id))

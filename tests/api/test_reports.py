@@ -42,7 +42,7 @@ def test_problem_follows_accept_language(client):
 
 
 def test_malformed_body_is_a_problem_not_a_crash(client):
-    response = client.post("/api/v1/reports", json={"lat": "north", "category": ""})
+    response = client.post("/api/v1/reports", json={"lat": "north", "lon": 999, "category": ""})
     assert response.status_code == 422
     problem = response.json()
     assert problem["code"] == "request.invalid"

@@ -1,0 +1,73 @@
+"""The public tracking page of a report, by its short reference: no personal data, everything escaped."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from dispatch import duplicates
+from dispatch import photos as photo_service
+from dispatch.models import Report, ReportEvent
+from geo.models import Category
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+                        autoescape=select_autoescape(["html"]))
+
+TEXT = {
+    "fr": {"title": "Signalement", "category": "Catégorie", "commune": "Commune", "filed": "Déposé le",
+           "due": "Échéance", "merged": "Regroupé avec", "description": "Description", "photos": "Photos",
+           "photo_alt": "Photo", "history": "Suivi"},
+    "en": {"title": "Report", "category": "Category", "commune": "Municipality", "filed": "Filed on",
+           "due": "Due by", "merged": "Merged into", "description": "Description", "photos": "Photos",
+           "photo_alt": "Photo", "history": "Progress"},
+}
+STATES = {
+    "new": ("Reçu", "Received"), "triaged": ("Pris en compte", "Acknowledged"), "assigned": ("Confié", "Assigned"),
+    "scheduled": ("Programmé", "Scheduled"), "in_progress": ("En cours", "In progress"),
+    "waiting_resident": ("En attente de vous", "Waiting for you"), "resolved": ("Résolu", "Resolved"),
+    "closed": ("Clos", "Closed"), "reopened": ("Rouvert", "Reopened"), "rejected": ("Refusé", "Rejected"),
+}
+ACTIONS = {
+    "created": ("Signalement reçu", "Report received"), "photo_added": ("Photo ajoutée", "Photo added"),
+    "merged_into": ("Regroupé avec un signalement identique", "Merged with an identical report"),
+    "merged_from": ("Un signalement identique y a été regroupé", "An identical report was merged into it"),
+}
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.headers.get("accept-language", "fr").lower().startswith("en") else "fr"
+
+
+def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
+    pair = table.get(key or "")
+    return (pair[0] if lang == "fr" else pair[1]) if pair else (key or "")
+
+
+@router.get("/reports/{ref}", response_class=HTMLResponse)
+def tracking_page(ref: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """Where the report stands, for anyone holding its reference."""
+    lang = _lang(request)
+    report = duplicates.get_by_ref_or_raise(session=session, ref=ref)
+    category = session.get(Category, report.category_code)
+    events: list[dict[str, Any]] = []
+    # Only the public lines, and only what they say about the report: never who did it.
+    for event in session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                            ReportEvent.public.is_(True)).order_by(ReportEvent.at,
+                                                                                                   ReportEvent.id)):
+        label = _label(ACTIONS, event.action, lang)
+        if event.action not in ACTIONS and event.to_state:
+            label = _label(STATES, event.to_state, lang)
+        events.append({"at": event.at, "label": label})
+    merged_into = session.scalar(select(Report.ref).where(Report.id == report.merged_into_id)) \
+        if report.merged_into_id else None
+    html = TEMPLATES.get_template("tracking.html").render(
+        lang=lang, t=TEXT[lang], report=report, state_label=_label(STATES, report.state, lang),
+        category_label=(category.name_fr if lang == "fr" else category.name_en) if category else report.category_code,
+        photos=photo_service.links(session=session, report_id=report.id), events=events, merged_into=merged_into,
+    )
+    return HTMLResponse(html, headers={"Content-Language": lang})

@@ -1,0 +1,111 @@
+"""Duplicates: open reports nearby offered at intake, following one instead of filing, staff merges."""
+
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import TextClause, select, text
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidMerge, NotFound
+from core.settings import get_settings
+from dispatch import residents
+from dispatch.models import Report, ReportEvent, ReportPhoto, ReportReporter, Resident
+from dispatch.schemas import DuplicateCandidate
+from geo.service import check_coordinates, get_category_or_raise
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+CLOSED_STATES = ("resolved", "closed", "rejected")
+
+
+@cache
+def _sql(name: str) -> TextClause:
+    return text((SQL_DIR / f"{name}.sql").read_text())
+
+
+def nearby(*, session: Session, lat: float, lon: float, category: str, limit: int = 10) -> list[DuplicateCandidate]:
+    """Open, recent reports of this category within its duplicate radius (true metres), nearest first."""
+    check_coordinates(lat=lat, lon=lon)
+    get_category_or_raise(session=session, code=category)
+    rows = session.execute(_sql("nearby_duplicates"), {
+        "lat": lat, "lon": lon, "category": category, "limit": limit,
+        "window_days": get_settings().duplicate_window_days,
+    }).mappings()
+    return [DuplicateCandidate(ref=r["ref"], category=r["category_code"], state=r["state"],
+                               description=r["description"], commune_name=r["commune_name"], lat=r["lat"],
+                               lon=r["lon"], distance_m=round(float(r["distance_m"]), 1), created_at=r["created_at"])
+            for r in rows]
+
+
+def get_by_ref_or_raise(*, session: Session, ref: str) -> Report:
+    report = session.scalar(select(Report).where(Report.ref == ref.strip().upper()))
+    if report is None:
+        raise NotFound(f"No report {ref}", f"Aucun signalement {ref}")
+    return report
+
+
+def follow(*, session: Session, report: Report, resident: Resident, contact_consent: bool, channel: str) -> Report:
+    """The resident follows an existing report instead of filing the same problem again."""
+    if report.merged_into_id is not None:
+        report = session.get_one(Report, report.merged_into_id)
+    residents.attach_reporter(session=session, report_id=report.id, resident_id=resident.id, role="follower",
+                              contact_consent=contact_consent, channel=channel)
+    # No personal data in the history: the resident is named by record id, visible to staff only.
+    session.add(ReportEvent(report_id=report.id, action="follower_added", actor_kind="resident",
+                            actor_id=str(resident.id), channel=channel, public=False))
+    session.flush()
+    return report
+
+
+def merge(*, session: Session, source: Report, into: Report, actor_kind: str = "staff", actor_id: str | None = None,
+          role: str | None = None, note: str | None = None) -> Report:
+    """Fold a duplicate into one incident: every reporter (and photo) of the source joins the target.
+
+    Both rows are locked in id order, so two agents merging crosswise wait for each other instead of
+    deadlocking or merging A into B and B into A.
+    """
+    if source.id == into.id:
+        raise InvalidMerge("A report cannot be merged into itself.",
+                           "Un signalement ne peut être fusionné avec lui-même.")
+    locked = {r.id: r for r in session.scalars(
+        select(Report).where(Report.id.in_([source.id, into.id])).order_by(Report.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    source, into = locked[source.id], locked[into.id]
+    if source.merged_into_id is not None or into.merged_into_id is not None:
+        raise InvalidMerge(f"{source.ref if source.merged_into_id else into.ref} was already merged elsewhere.",
+                           f"{source.ref if source.merged_into_id else into.ref} a déjà été fusionné ailleurs.")
+    if into.state in CLOSED_STATES:
+        raise InvalidMerge(f"{into.ref} is {into.state}: merge into an open report.",
+                           f"{into.ref} est à l'état {into.state} : fusionnez vers un signalement ouvert.")
+    moved = 0
+    for reporter in session.scalars(select(ReportReporter).where(ReportReporter.report_id == source.id)).all():
+        residents.attach_reporter(session=session, report_id=into.id, resident_id=reporter.resident_id,
+                                  role="merged", contact_consent=reporter.contact_consent, channel=reporter.channel)
+        moved += 1
+    position = session.scalar(select(ReportPhoto.position).where(ReportPhoto.report_id == into.id)
+                              .order_by(ReportPhoto.position.desc()).limit(1)) or 0
+    for photo in session.scalars(select(ReportPhoto).where(ReportPhoto.report_id == source.id)).all():
+        exists = session.scalar(select(ReportPhoto.id).where(
+            ReportPhoto.report_id == into.id, ReportPhoto.photo_hash == photo.photo_hash,
+            ReportPhoto.kind == photo.kind))
+        if exists is None:
+            position += 1
+            session.add(ReportPhoto(report_id=into.id, photo_hash=photo.photo_hash, kind=photo.kind,
+                                    position=position, added_by=f"merge:{source.ref}"))
+    previous = source.state
+    # The workflow's own transition table (lifecycle) may later own this move; a merge closes the
+    # duplicate with the outcome "duplicate" so that "closed" never pretends to be "fixed".
+    source.merged_into_id = into.id
+    source.state, source.outcome = "closed", "duplicate"
+    source.version += 1
+    common = {"actor_kind": actor_kind, "actor_id": actor_id, "role": role, "note": note}
+    session.add(ReportEvent(report_id=source.id, action="merged_into", from_state=previous, to_state="closed",
+                            data={"into": into.ref, "reporters_moved": moved}, **common))
+    session.add(ReportEvent(report_id=into.id, action="merged_from", from_state=into.state, to_state=into.state,
+                            data={"from": source.ref, "reporters_moved": moved}, **common))
+    session.flush()
+    return into
+
+
+def merged_refs(*, session: Session, report_id: int) -> list[str]:
+    return list(session.scalars(select(Report.ref).where(Report.merged_into_id == report_id).order_by(Report.id)))
+

@@ -1,0 +1,66 @@
+"""Intake from every channel: location (or the photo's EXIF GPS), photos, the resident, in one transaction."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from core.errors import MissingLocation
+from core.users import StaffUser
+from dispatch import photos as photo_service
+from dispatch import residents
+from dispatch import service as reports
+from dispatch.models import Report, Resident
+from dispatch.schemas import AgentReportIntake, ReportCreate, ReportIntake
+from dispatch.storage import PhotoStorage
+
+
+def locate(*, data: ReportIntake, processed: Sequence[photo_service.ProcessedPhoto]) -> tuple[float, float, str]:
+    """(lat, lon, source): what the device sent, else the first photo's EXIF GPS, else an error."""
+    if data.lat is not None and data.lon is not None:
+        return data.lat, data.lon, "device"
+    for photo in processed:
+        if photo.gps is not None:
+            return photo.gps[0], photo.gps[1], "exif"
+    raise MissingLocation(
+        "Give lat and lon, or a photo whose EXIF carries a GPS position.",
+        "Indiquez lat et lon, ou une photo dont les données EXIF portent une position GPS.",
+    )
+
+
+def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_service.ProcessedPhoto] = (),
+           channel: str = "app", staff: StaffUser | None = None, storage: PhotoStorage | None = None) -> Report:
+    """File one report with its photos and its reporter. Photos must already be checked (photos.process_all).
+
+    Order matters for "no half report, no orphan file": every check and the rows come first, the
+    files are written last, and photos.discard_pending removes them if the transaction does not commit.
+    """
+    lat, lon, source = locate(data=data, processed=processed)
+    resident: Resident | None = None
+    if data.contact is not None:
+        agent = data if isinstance(data, AgentReportIntake) else None
+        if agent is not None and agent.resident_id is not None:
+            resident = residents.get_or_raise(session=session, resident_id=agent.resident_id)
+        resident = resident or residents.find_or_create(
+            session=session, contact=data.contact, channel=channel, staff_id=staff.id if staff else None,
+            email_verified=bool(agent and agent.email_verified), phone_verified=bool(agent and agent.phone_verified))
+    elif isinstance(data, AgentReportIntake) and data.resident_id is not None:
+        resident = residents.get_or_raise(session=session, resident_id=data.resident_id)
+    report = reports.create(
+        session=session,
+        data=ReportCreate(lat=lat, lon=lon, category=data.category, description=data.description,
+                          address_text=data.address_text),
+        channel=channel, location_source=source,
+        actor_kind="staff" if staff else "resident", actor_id=str(staff.id) if staff else None,
+        role=staff.role if staff else None,
+    )
+    if staff is not None:
+        report.entered_by_staff_id = staff.id
+    if resident is not None:
+        residents.attach_reporter(
+            session=session, report_id=report.id, resident_id=resident.id, role="original",
+            contact_consent=bool(data.contact and data.contact.consent_updates), channel=channel)
+    for photo in processed:
+        photo_service.attach(session=session, report=report, upload=photo, kind="before", history=False,
+                             actor_kind="staff" if staff else "resident", storage=storage)
+    session.flush()
+    return report
