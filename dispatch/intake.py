@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from core.errors import MissingLocation
-from core.users import StaffUser
+from core.users import Principal
 from dispatch import photos as photo_service
 from dispatch import residents
 from dispatch import service as reports
@@ -28,7 +28,7 @@ def locate(*, data: ReportIntake, processed: Sequence[photo_service.ProcessedPho
 
 
 def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_service.ProcessedPhoto] = (),
-           channel: str = "app", staff: StaffUser | None = None, storage: PhotoStorage | None = None) -> Report:
+           channel: str = "app", staff: Principal | None = None, storage: PhotoStorage | None = None) -> Report:
     """File one report with its photos and its reporter. Photos must already be checked (photos.process_all).
 
     Order matters for "no half report, no orphan file": every check and the rows come first, the
@@ -36,12 +36,13 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
     """
     lat, lon, source = locate(data=data, processed=processed)
     resident: Resident | None = None
+    staff_id = staff.id if staff is not None and staff.kind == "staff" else None
     if data.contact is not None:
         agent = data if isinstance(data, AgentReportIntake) else None
         if agent is not None and agent.resident_id is not None:
             resident = residents.get_or_raise(session=session, resident_id=agent.resident_id)
         resident = resident or residents.find_or_create(
-            session=session, contact=data.contact, channel=channel, staff_id=staff.id if staff else None,
+            session=session, contact=data.contact, channel=channel, staff_id=staff_id,
             email_verified=bool(agent and agent.email_verified), phone_verified=bool(agent and agent.phone_verified))
     elif isinstance(data, AgentReportIntake) and data.resident_id is not None:
         resident = residents.get_or_raise(session=session, resident_id=data.resident_id)
@@ -50,17 +51,16 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
         data=ReportCreate(lat=lat, lon=lon, category=data.category, description=data.description,
                           address_text=data.address_text),
         channel=channel, location_source=source,
-        actor_kind="staff" if staff else "resident", actor_id=str(staff.id) if staff else None,
+        actor_kind=staff.kind if staff else "resident", actor_id=staff.actor_id if staff else None,
         role=staff.role if staff else None,
     )
-    if staff is not None:
-        report.entered_by_staff_id = staff.id
+    report.entered_by_staff_id = staff_id
     if resident is not None:
         residents.attach_reporter(
             session=session, report_id=report.id, resident_id=resident.id, role="original",
             contact_consent=bool(data.contact and data.contact.consent_updates), channel=channel)
     for photo in processed:
         photo_service.attach(session=session, report=report, upload=photo, kind="before", history=False,
-                             actor_kind="staff" if staff else "resident", storage=storage)
+                             actor_kind=staff.kind if staff else "resident", storage=storage)
     session.flush()
     return report

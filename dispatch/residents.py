@@ -306,3 +306,35 @@ def resident_from_token(*, session: Session, token: str) -> Resident:
         raise InvalidToken("No reports are linked to this address any more.",
                            "Aucun signalement n'est plus lié à cette adresse.")
     return resident
+
+
+MAGIC_LINK_MAIL = {
+    "fr": ("Vos signalements sur Rue Commune",
+           "Bonjour,\n\nPour voir vos signalements et vos coordonnées, ouvrez ce lien (valable {minutes} minutes) :\n"
+           "{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nRue Commune"),
+    "en": ("Your reports on Rue Commune",
+           "Hello,\n\nTo see your reports and your details, open this link (valid for {minutes} minutes):\n"
+           "{link}\n\nIf you did not ask for it, ignore this message.\n\nRue Commune"),
+}
+
+
+def send_magic_link(*, session: Session, email: str, language: str = "fr") -> bool:
+    """Queue the "my reports" link by email when the address belongs to a resident; False otherwise.
+
+    The caller answers the same either way, so nobody learns whether an address is known.
+    """
+    from dispatch import outbox
+
+    address = normalise_email(email)
+    known = session.scalar(select(Resident.id).where(Resident.email == address, Resident.merged_into_id.is_(None))
+                           .limit(1))
+    if address is None or known is None:
+        return False
+    lang = language if language in MAGIC_LINK_MAIL else "fr"
+    subject, text = MAGIC_LINK_MAIL[lang]
+    minutes = get_settings().magic_link_ttl_s // 60
+    outbox.enqueue(session=session, kind="email", payload={
+        "to": address, "subject": subject, "lang": lang,
+        "text": text.format(link=magic_link(email=address), minutes=minutes),
+    })
+    return True

@@ -11,7 +11,7 @@ from api import intake_form
 from api.deps import SessionDep
 from api.ratelimit import RateLimiter
 from core.errors import InvalidContact
-from core.users import StaffUser
+from core.users import Principal
 from dispatch import duplicates, idempotency, intake, residents
 from dispatch import photos as photo_service
 from dispatch import service as reports
@@ -37,9 +37,9 @@ def client_address(request: Request) -> str:
 
 
 def file_report(*, session: Session, request: Request, data: ReportIntake, uploads: list[photo_service.Upload],
-                key: str | None, channel: str, staff: StaffUser | None = None) -> JSONResponse:
+                key: str | None, channel: str, staff: Principal | None = None) -> JSONResponse:
     """One submission, whatever its channel: replay, rate limit, photo checks, report, stored answer."""
-    scope = f"staff:{staff.id}" if staff else "public"
+    scope = staff.actor_id if staff else "public"
     if key is not None:
         fingerprint = idempotency.fingerprint(fields={"channel": channel, **data.model_dump(mode="json")},
                                               files=[u.data for u in uploads])

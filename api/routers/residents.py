@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 
 from api.deps import SessionDep
@@ -10,7 +10,7 @@ from core.errors import InvalidToken
 from dispatch import residents
 from dispatch import service as reports
 from dispatch.models import Resident
-from dispatch.schemas import ReportPublic, ResidentRead, ResidentUpdate
+from dispatch.schemas import MagicLinkRequest, ReportPublic, ResidentRead, ResidentUpdate
 
 router = APIRouter(prefix="/api/v1/me", tags=["residents"])
 
@@ -50,3 +50,16 @@ def update_me(data: ResidentUpdate, resident: CurrentResident, session: SessionD
     """Change name, phone, language or consents once; agents and every channel see the change."""
     residents.update(session=session, resident=resident, data=data)
     return residents.to_read(session=session, resident=resident)
+
+
+public_router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
+
+
+@public_router.post("/magic-link", status_code=status.HTTP_202_ACCEPTED)
+def request_magic_link(body: MagicLinkRequest, request: Request, session: SessionDep) -> dict[str, str]:
+    """Email a "my reports" link to this address if it is known; the answer never says whether it is."""
+    request.app.state.intake_limiter.hit(request.client.host if request.client else "unknown")
+    residents.send_magic_link(session=session, email=body.email, language=body.language)
+    return {"status": "accepted",
+            "detail_en": "If this address is known, a link is on its way.",
+            "detail_fr": "Si cette adresse est connue, un lien vous a été envoyé."}
