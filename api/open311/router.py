@@ -1,0 +1,390 @@
+"""GeoReport v2 routes: the format comes from the path's extension, errors come back in the spec's shape."""
+
+import json
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from defusedxml import ElementTree as SafeET
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from api.deps import SessionDep
+from api.open311 import attributes
+from api.open311.params import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    date_range,
+    positive_int,
+    split_list,
+)
+from api.open311.render import FORMATS, Open311Error, error_response, respond
+from api.open311.settings import get_open311_settings
+from api.open311.views import CLOSED_STATES, STATE_LABELS, Catalogue, service_request
+from core.errors import DomainError, NotFound, UnknownCategory
+from dispatch import service as reports
+from dispatch.models import Report
+from dispatch.schemas import ReportCreate
+
+log = logging.getLogger(__name__)
+PREFIX = "/open311/v2"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]+)$")
+
+
+def format_of(request: Request) -> str:
+    """The format named by the path's extension; without one, JSON if the client asks for it, else XML."""
+    match = _EXTENSION.search(request.url.path)
+    if match and match.group(1).lower() in FORMATS:
+        return match.group(1).lower()
+    return "json" if "json" in request.headers.get("accept", "") else "xml"
+
+
+def _checked_format(fmt: str) -> str:
+    if fmt.lower() not in FORMATS:
+        raise Open311Error(400, f"Unsupported format {fmt!r}: use .json or .xml")
+    return fmt.lower()
+
+
+class Open311Route(APIRoute):
+    """Whatever goes wrong inside a GeoReport route leaves it as an Open311Error.
+
+    Re-raising (rather than answering here) lets the exception pass through the session dependency,
+    which rolls the transaction back, before the app's Open311Error handler renders it.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Open311Error:
+                raise
+            except (RequestValidationError, ValidationError) as exc:
+                where = ", ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors())
+                raise Open311Error(400, f"Invalid request: {where}") from exc
+            except (NotFound, UnknownCategory) as exc:
+                raise Open311Error(404, exc.detail_en) from exc
+            except DomainError as exc:
+                raise Open311Error(400, exc.detail_en) from exc
+            except StarletteHTTPException as exc:
+                raise Open311Error(exc.status_code, str(exc.detail)) from exc
+            except Exception as exc:
+                log.exception("open311: unhandled error on %s", request.url.path)
+                raise Open311Error(500, "General service error: nothing was recorded; please try again later") from exc
+
+        return guarded
+
+
+router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the routes and answer Open311Error in the spec's shape and the format the path asked for."""
+    app.include_router(router)
+
+    @app.exception_handler(Open311Error)
+    async def _open311_error(request: Request, exc: Open311Error) -> Response:
+        return error_response(format_of(request), [exc])
+
+
+# -- arguments shared by every method ------------------------------------------------------------------
+
+def _jurisdiction(value: str | None) -> str:
+    """The configured jurisdiction when none or an empty one is sent; 404 for one we do not serve."""
+    settings = get_open311_settings()
+    if value is None or value.strip() == "":
+        return settings.jurisdiction_id
+    if value.strip().lower() not in settings.jurisdictions():
+        raise Open311Error(404, f"jurisdiction_id {value!r} not found: this endpoint serves {settings.jurisdiction_id}")
+    return settings.jurisdiction_id
+
+
+def _french(request: Request, values: dict[str, str]) -> bool:
+    """French unless the client asks for English (Accept-Language, or the `locale` of the CitySDK extension)."""
+    wanted = (values.get("locale") or request.headers.get("accept-language") or "fr").strip().lower()
+    return not wanted.startswith("en")
+
+
+def _query(request: Request) -> dict[str, str]:
+    """Query parameters; unknown ones are simply never read."""
+    return {key: value for key, value in request.query_params.items()}
+
+
+# -- discovery -----------------------------------------------------------------------------------------
+
+def _discovery(request: Request) -> dict[str, Any]:
+    settings = get_open311_settings()
+    return {
+        "changeset": settings.changeset,
+        "contact": settings.contact,
+        "key_service": settings.key_service,
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": str(request.base_url).rstrip("/") + PREFIX,
+            "changeset": settings.changeset,
+            "type": settings.endpoint_type,
+            "formats": ["text/xml", "application/json"],
+        }],
+    }
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+def root(request: Request) -> Response:
+    """The endpoint's root shows its discovery document, as the discovery spec recommends."""
+    return respond(format_of(request), "discovery", _discovery(request))
+
+
+@router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request) -> Response:
+    """Service discovery: where the endpoint is, which formats it speaks, how to get a key."""
+    return respond(_checked_format(fmt), "discovery", _discovery(request))
+
+
+# -- services ------------------------------------------------------------------------------------------
+
+@router.get("/services.{fmt}")
+def service_list(fmt: str, request: Request, session: SessionDep) -> Response:
+    """Every category as a service; its parent category is its group."""
+    fmt = _checked_format(fmt)
+    values = _query(request)
+    _jurisdiction(values.get("jurisdiction_id"))
+    french = _french(request, values)
+    catalogue = Catalogue.load(session)
+    return respond(fmt, "services", [catalogue.service(c, french) for c in catalogue.categories.values()])
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(service_code: str, fmt: str, request: Request, session: SessionDep) -> Response:
+    """The extra questions of one service (an empty list when it has none)."""
+    fmt = _checked_format(fmt)
+    values = _query(request)
+    _jurisdiction(values.get("jurisdiction_id"))
+    french = _french(request, values)
+    category = Catalogue.load(session).categories.get(service_code)
+    if category is None:
+        raise Open311Error(404, f"service_code {service_code!r} not found")
+    questions = attributes.for_category(category.code, category.parent_code)
+    return respond(fmt, "service_definition", {
+        "service_code": category.code,
+        "attributes": [attributes.definition(a, french) for a in sorted(questions, key=lambda a: a.order)],
+    })
+
+
+# -- posting a request ---------------------------------------------------------------------------------
+
+async def _posted(request: Request) -> tuple[list[tuple[str, str]], list[UploadFile]]:
+    """Fields of the POST, whatever the client sent: form-encoded, multipart, JSON or XML; query string too.
+
+    The `open311` client (PyPI) sends api_key and jurisdiction_id in the query string of its POST.
+    """
+    items: list[tuple[str, str]] = list(request.query_params.multi_items())
+    files: list[UploadFile] = []
+    content_type = request.headers.get("content-type", "").lower()
+    if "json" in content_type:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise Open311Error(400, "The JSON body could not be read") from None
+        if isinstance(body, list) and body:
+            body = body[0]
+        if not isinstance(body, dict):
+            raise Open311Error(400, "The JSON body must be an object of fields")
+        for key, value in body.items():
+            if isinstance(value, dict):  # {"attribute": {"code": "value"}}
+                items += [(f"attribute[{k}]", str(v)) for k, v in value.items()]
+            elif isinstance(value, list):
+                items += [(key, str(v)) for v in value]
+            elif value is not None:
+                items.append((key, str(value)))
+    elif "xml" in content_type:
+        try:
+            root = SafeET.fromstring(await request.body())
+        except Exception:
+            raise Open311Error(400, "The XML body could not be read") from None
+        fields = root.find("request") if root.find("request") is not None else root
+        items += [(child.tag, (child.text or "").strip()) for child in fields]
+    else:
+        form = await request.form()
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                files.append(value)
+            else:
+                items.append((key, value))
+    return items, files
+
+
+def _first(items: list[tuple[str, str]], *names: str) -> str | None:
+    """The last non-empty value of the first name present (form fields override the query string)."""
+    for name in names:
+        found = [v for k, v in items if k == name and v is not None and str(v).strip() != ""]
+        if found:
+            return str(found[-1]).strip()
+    return None
+
+
+def _check_api_key(session: Session, key: str | None) -> None:
+    """403 without a valid key (spec: 'Missing or Invalid API Key')."""
+    if not key:
+        raise Open311Error(403, "api_key is missing: posting a service request needs an API key")
+    accepted = split_list(get_open311_settings().api_keys)
+    if key not in accepted:
+        raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
+
+
+def _coordinate(value: str | None, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a number in WGS84 degrees, not {value!r}") from None
+
+
+@router.post("/requests.{fmt}")
+async def post_request(fmt: str, request: Request, session: SessionDep) -> Response:
+    """Create a service request (realtime: its id comes back at once); needs an api_key."""
+    fmt = _checked_format(fmt)
+    items, _files = await _posted(request)
+    _jurisdiction(_first(items, "jurisdiction_id"))
+    values = {k: v for k, v in items}
+    french = _french(request, values)
+    _check_api_key(session, _first(items, "api_key"))
+    code = _first(items, "service_code")
+    if code is None:
+        raise Open311Error(400, "service_code was not provided")
+    catalogue = Catalogue.load(session)
+    category = catalogue.categories.get(code)
+    if category is None:
+        raise Open311Error(404, f"service_code {code!r} not found")
+    lat = _coordinate(_first(items, "lat", "latitude"), "lat")
+    lon = _coordinate(_first(items, "long", "lon", "lng", "longitude"), "long")
+    address = _first(items, "address_string", "address")
+    if lat is None or lon is None:
+        if address or _first(items, "address_id"):
+            raise Open311Error(400, "lat and long are required: this endpoint does not geocode addresses yet")
+        raise Open311Error(400, "A location is required: lat and long")
+    description = _first(items, "description") or ""
+    if len(description) > 4000:
+        raise Open311Error(400, "description is limited to 4,000 characters")
+    lines = attributes.check_answers(attributes.for_category(category.code, category.parent_code),
+                                     attributes.read_answers(items), french)
+    if lines:
+        description = "\n".join([description, "", *lines]).strip()
+    data = ReportCreate(lat=lat, lon=lon, category=code, description=description, address_text=address)
+    report = reports.create(session=session, data=data, channel="open311")
+    notice = _notice(report, catalogue, french)
+    return respond(fmt, "service_requests", [
+        {"service_request_id": report.ref, "service_notice": notice, "account_id": None},
+    ])
+
+
+def _notice(report: Report, catalogue: Catalogue, french: bool) -> str:
+    agency = catalogue.agency(report.service_code, french) or (
+        "le service compétent" if french else "the service in charge")
+    if french:
+        return f"Votre signalement {report.ref} est transmis à : {agency} ({report.commune_name})."
+    return f"Your report {report.ref} goes to: {agency} ({report.commune_name})."
+
+
+# -- reading requests ----------------------------------------------------------------------------------
+
+def _find(session: Session, identifier: str) -> Report | None:
+    """By public reference (RC-XXXX-XXXX, any case) or, leniently, by numeric id."""
+    clauses = [Report.ref == identifier.upper()]
+    if identifier.isdigit():
+        clauses.append(Report.id == int(identifier))
+    return session.scalars(select(Report).where(or_(*clauses)).limit(1)).first()
+
+
+def _render_requests(request: Request, session: Session, rows: list[Report], french: bool) -> list[dict[str, Any]]:
+    catalogue = Catalogue.load(session)
+    base = str(request.base_url)
+    return [service_request(r, catalogue, french=french, base_url=base) for r in rows]
+
+
+@router.get("/requests.{fmt}")
+def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
+    """Requests, newest first; every filter of the spec, plus page and page_size."""
+    fmt = _checked_format(fmt)
+    values = _query(request)
+    _jurisdiction(values.get("jurisdiction_id"))
+    french = _french(request, values)
+    page = positive_int(values.get("page"), name="page", default=1)
+    size = positive_int(values.get("page_size"), name="page_size", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+    query = select(Report)
+    ids = split_list(values.get("service_request_id"))
+    if ids:  # the spec: this overrides all other arguments
+        refs = [i.upper() for i in ids]
+        numbers = [int(i) for i in ids if i.isdigit()]
+        query = query.where(or_(Report.ref.in_(refs), Report.id.in_(numbers)))
+    else:
+        codes = split_list(values.get("service_code"))
+        if codes:
+            query = query.where(Report.category_code.in_(codes))
+        start, end = date_range(values.get("start_date"), values.get("end_date"), datetime.now(UTC))
+        if start is not None:
+            query = query.where(Report.created_at >= start)
+        if end is not None:
+            query = query.where(Report.created_at <= end)
+        wanted = {s.lower() for s in split_list(values.get("status"))}
+        states: set[str] = set()
+        for status in wanted:
+            if status == "open":
+                states |= set(STATE_LABELS) - CLOSED_STATES
+            elif status == "closed":
+                states |= CLOSED_STATES
+            elif status in STATE_LABELS:  # our finer states, for clients that know them
+                states.add(status)
+            else:
+                raise Open311Error(400, f"status must be open or closed, not {status!r}")
+        if wanted:
+            query = query.where(Report.state.in_(states))
+    query = query.order_by(Report.created_at.desc(), Report.id.desc()).offset((page - 1) * size).limit(size)
+    rows = list(session.scalars(query))
+    return respond(fmt, "service_requests", _render_requests(request, session, rows, french))
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(service_request_id: str, fmt: str, request: Request, session: SessionDep) -> Response:
+    """One request, in a list of one as the spec shows it."""
+    fmt = _checked_format(fmt)
+    values = _query(request)
+    _jurisdiction(values.get("jurisdiction_id"))
+    report = _find(session, service_request_id)
+    if report is None:
+        raise Open311Error(404, f"service_request_id {service_request_id!r} not found")
+    return respond(fmt, "service_requests", _render_requests(request, session, [report], _french(request, values)))
+
+
+@router.get("/tokens/{token}.{fmt}")
+def token(token: str, fmt: str, request: Request, session: SessionDep) -> Response:
+    """Every service here is realtime, so a request's token is its service_request_id; clients that always
+    ask for the id behind a token still get an answer."""
+    fmt = _checked_format(fmt)
+    _jurisdiction(_query(request).get("jurisdiction_id"))
+    report = _find(session, token)
+    if report is None:
+        raise Open311Error(404, f"token {token!r} not found")
+    return respond(fmt, "service_requests", [{"service_request_id": report.ref, "token": token}])
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                  include_in_schema=False)
+def unknown(rest: str, request: Request) -> Response:
+    """Anything else under the prefix: 404 (or 405 for a known resource with the wrong method), spec-shaped."""
+    known = re.fullmatch(r"(discovery|services(/[^/]+)?|requests(/[^/]+)?|tokens/[^/]+)\.[A-Za-z0-9]+", rest)
+    if known:
+        raise Open311Error(405, f"{request.method} is not allowed on {PREFIX}/{rest}")
+    raise Open311Error(404, f"No such resource: {PREFIX}/{rest}")

@@ -1,0 +1,119 @@
+"""Our records in GeoReport v2 shapes: categories as services, reports as service requests (no personal data)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.open311 import attributes
+from api.open311.params import w3
+from dispatch.models import Report
+from geo.models import Category, Service
+
+# Our finer states and the spec's two: a request is open until it is resolved, closed or rejected.
+CLOSED_STATES = frozenset({"resolved", "closed", "rejected"})
+STATE_LABELS = {
+    "new": ("Nouveau : signalement reçu", "New: report received"),
+    "triaged": ("Qualifié : pris en compte par le centre de relation", "Triaged by the relations centre"),
+    "assigned": ("Transmis au service chargé de l'intervention", "Assigned to the service that will act"),
+    "scheduled": ("Intervention planifiée", "Work scheduled"),
+    "in_progress": ("Intervention en cours", "Work in progress"),
+    "waiting_resident": ("En attente d'une précision de l'habitant", "Waiting for details from the resident"),
+    "resolved": ("Résolu", "Resolved"),
+    "closed": ("Clos", "Closed"),
+    "reopened": ("Réouvert", "Reopened"),
+    "rejected": ("Rejeté", "Rejected"),
+}
+
+
+def status_of(state: str) -> str:
+    return "closed" if state in CLOSED_STATES else "open"
+
+
+def status_notes(report: Report, french: bool) -> str:
+    """The finer state, readable, then its code in brackets for machines: 'Intervention en cours [in_progress]'."""
+    fr, en = STATE_LABELS.get(report.state, (report.state, report.state))
+    note = f"{fr if french else en} [{report.state}]"
+    if report.outcome:
+        note += f" ({report.outcome})"
+    return note
+
+
+@dataclass
+class Catalogue:
+    """Categories and services of the territory, read once per request (small tables)."""
+
+    categories: dict[str, Category]
+    services: dict[str, Service]
+
+    @classmethod
+    def load(cls, session: Session) -> "Catalogue":
+        categories = {c.code: c for c in session.scalars(select(Category).order_by(Category.code))}
+        services = {s.code: s for s in session.scalars(select(Service))}
+        return cls(categories, services)
+
+    def name(self, code: str, french: bool) -> str:
+        category = self.categories.get(code)
+        if category is None:
+            return code
+        return category.name_fr if french else category.name_en
+
+    def service(self, category: Category, french: bool) -> dict[str, Any]:
+        """A category as a GeoReport service; its parent is its group."""
+        parent = self.categories.get(category.parent_code) if category.parent_code else None
+        group = parent or category
+        handled_by = self.services.get(category.service_code or "")
+        keywords = [category.name_en if french else category.name_fr, category.code]
+        if parent:
+            keywords += [parent.name_fr, parent.name_en]
+        description = None
+        if handled_by:
+            description = (f"Traité par : {handled_by.name_fr}" if french else f"Handled by: {handled_by.name_en}")
+        return {
+            "service_code": category.code,
+            "service_name": category.name_fr if french else category.name_en,
+            "description": description,
+            "metadata": bool(attributes.for_category(category.code, category.parent_code)),
+            "type": "realtime",
+            "keywords": ", ".join(dict.fromkeys(keywords)),
+            # boston311 (PyPI) requires a string group: a top category is its own group rather than null.
+            "group": group.name_fr if french else group.name_en,
+        }
+
+    def agency(self, service_code: str | None, french: bool) -> str | None:
+        service = self.services.get(service_code or "")
+        if service is None:
+            return None
+        return service.name_fr if french else service.name_en
+
+
+def service_request(report: Report, catalogue: Catalogue, *, french: bool, base_url: str,
+                    media_path: str | None = None) -> dict[str, Any]:
+    """A report as a GeoReport service request: every field present (null when unknown), ids as strings.
+
+    Only public facts: never the resident's name, email, phone, device or account.
+    """
+    point = to_shape(report.geom)
+    return {
+        "service_request_id": report.ref,
+        "status": status_of(report.state),
+        "status_notes": status_notes(report, french),
+        "service_name": catalogue.name(report.category_code, french),
+        "service_code": report.category_code,
+        "description": report.description or None,
+        "agency_responsible": catalogue.agency(report.service_code, french),
+        "service_notice": None,
+        "requested_datetime": w3(report.created_at),
+        "updated_datetime": w3(report.updated_at),
+        "expected_datetime": w3(report.due_at),
+        # boston311 (PyPI) requires a string address: without a street address, the commune is the
+        # truest one we have, rather than null.
+        "address": report.address_text or report.commune_name,
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(point.y, 7),
+        "long": round(point.x, 7),
+        "media_url": f"{base_url.rstrip('/')}{media_path}" if media_path else None,
+    }
