@@ -18,7 +18,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.deps import SessionDep
+from api.auth import API_KEY_HEADER
+from api.deps import ReadSessionDep, SessionDep
 from api.open311 import attributes
 from api.open311.params import (
     DEFAULT_PAGE_SIZE,
@@ -30,7 +31,9 @@ from api.open311.params import (
 from api.open311.render import FORMATS, Open311Error, error_response, respond
 from api.open311.settings import get_open311_settings
 from api.open311.views import CLOSED_STATES, STATE_LABELS, Catalogue, service_request
+from core import users
 from core.errors import DomainError, NotFound, UnknownCategory
+from core.users import Principal
 from dispatch import service as reports
 from dispatch.models import Report
 from dispatch.schemas import ReportCreate
@@ -155,7 +158,7 @@ def discovery(fmt: str, request: Request) -> Response:
 # -- services ------------------------------------------------------------------------------------------
 
 @router.get("/services.{fmt}")
-def service_list(fmt: str, request: Request, session: SessionDep) -> Response:
+def service_list(fmt: str, request: Request, session: ReadSessionDep) -> Response:
     """Every category as a service; its parent category is its group."""
     fmt = _checked_format(fmt)
     values = _query(request)
@@ -166,7 +169,7 @@ def service_list(fmt: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/services/{service_code}.{fmt}")
-def service_definition(service_code: str, fmt: str, request: Request, session: SessionDep) -> Response:
+def service_definition(service_code: str, fmt: str, request: Request, session: ReadSessionDep) -> Response:
     """The extra questions of one service (an empty list when it has none)."""
     fmt = _checked_format(fmt)
     values = _query(request)
@@ -234,13 +237,18 @@ def _first(items: list[tuple[str, str]], *names: str) -> str | None:
     return None
 
 
-def _check_api_key(session: Session, key: str | None) -> None:
-    """403 without a valid key (spec: 'Missing or Invalid API Key')."""
+def _check_api_key(session: Session, request: Request, key: str | None) -> Principal:
+    """The partner behind a valid key; 403 without one (spec: 'Missing or Invalid API Key').
+
+    The key comes as the spec's api_key field, or in the platform's X-API-Key header.
+    """
+    key = key or request.headers.get(API_KEY_HEADER)
     if not key:
         raise Open311Error(403, "api_key is missing: posting a service request needs an API key")
-    accepted = split_list(get_open311_settings().api_keys)
-    if key not in accepted:
+    found = users.find_api_key(session=session, clear=key)
+    if found is None:
         raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
+    return users.principal_of_key(found)
 
 
 def _coordinate(value: str | None, name: str) -> float | None:
@@ -260,7 +268,7 @@ async def post_request(fmt: str, request: Request, session: SessionDep) -> Respo
     _jurisdiction(_first(items, "jurisdiction_id"))
     values = {k: v for k, v in items}
     french = _french(request, values)
-    _check_api_key(session, _first(items, "api_key"))
+    partner = _check_api_key(session, request, _first(items, "api_key"))
     code = _first(items, "service_code")
     if code is None:
         raise Open311Error(400, "service_code was not provided")
@@ -283,7 +291,8 @@ async def post_request(fmt: str, request: Request, session: SessionDep) -> Respo
     if lines:
         description = "\n".join([description, "", *lines]).strip()
     data = ReportCreate(lat=lat, lon=lon, category=code, description=description, address_text=address)
-    report = reports.create(session=session, data=data, channel="open311")
+    report = reports.create(session=session, data=data, channel="open311", actor_kind=partner.kind,
+                            actor_id=partner.actor_id)
     notice = _notice(report, catalogue, french)
     return respond(fmt, "service_requests", [
         {"service_request_id": report.ref, "service_notice": notice, "account_id": None},
@@ -315,7 +324,7 @@ def _render_requests(request: Request, session: Session, rows: list[Report], fre
 
 
 @router.get("/requests.{fmt}")
-def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
+def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Response:
     """Requests, newest first; every filter of the spec, plus page and page_size."""
     fmt = _checked_format(fmt)
     values = _query(request)

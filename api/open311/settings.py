@@ -18,8 +18,6 @@ class Open311Settings(BaseSettings):
     key_service: str = "Ask the relations centre of the Métropole for a partner API key: open311@ruecommune.example"
     changeset: str = "2026-11-28T00:00:00+01:00"
     endpoint_type: str = "production"
-    # Shared keys accepted for POST until partner API keys are managed by the platform (comma separated).
-    api_keys: str = ""
 
     def jurisdictions(self) -> set[str]:
         aliases = (a.strip().lower() for a in self.jurisdiction_aliases.split(",") if a.strip())

@@ -1,26 +1,34 @@
-"""Open311 fixtures: the partner key the endpoint accepts, and readers of the spec's example files."""
+"""Open311 fixtures: partner API keys, and readers of the spec's example files."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from defusedxml import ElementTree as SafeET
+from sqlalchemy.orm import Session
 
-from api.open311.settings import get_open311_settings
+from core import users
+from tests.conftest import LiveServer
 
 EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
-API_KEY = "test-open311-partner-key"
 
 
 @pytest.fixture
-def open311_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An API key the endpoint accepts for POST."""
-    monkeypatch.setenv("RUECOMMUNE_OPEN311_API_KEYS", f"another-key,{API_KEY}")
-    get_open311_settings.cache_clear()
-    yield API_KEY
-    get_open311_settings.cache_clear()
+def open311_key(session: Session) -> str:
+    """A partner's API key, in the test's transaction (for `client`)."""
+    _key, clear = users.create_api_key(session=session, name="Partner app", role="partner")
+    session.commit()  # releases the savepoint: a request that fails and rolls back keeps the key
+    return clear
+
+
+@pytest.fixture(scope="session")
+def live_open311_key(live_server: LiveServer) -> str:
+    """A partner's API key committed in the live server's database."""
+    with Session(live_server.engine) as session:
+        _key, clear = users.create_api_key(session=session, name="Live partner app", role="partner")
+        session.commit()
+    return clear
 
 
 def example_json(name: str) -> Any:

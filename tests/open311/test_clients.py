@@ -41,14 +41,14 @@ def civic_post(civic: Open311Client, key: str, code: str, where: tuple[float, fl
     return str(answer["service_request_id"])
 
 
-def test_civicbot_full_cycle(civic: Open311Client, open311_key: str) -> None:
+def test_civicbot_full_cycle(civic: Open311Client, live_open311_key: str) -> None:
     services = civic.list_services()
     assert {"pothole", "fallen_tree", "illegal_dumping"} <= {s["service_code"] for s in services}
     definition = civic.get_service_definition("fallen_tree")
     assert definition["attributes"][0]["code"] == "blocking" and definition["attributes"][0]["required"]
-    ref = civic_post(civic, open311_key, "fallen_tree", BELLECOUR, description="Platane couché sur la chaussée",
+    ref = civic_post(civic, live_open311_key, "fallen_tree", BELLECOUR, description="Platane couché sur la chaussée",
                      attributes={"blocking": "yes"}, **PERSONAL)
-    dumping = civic_post(civic, open311_key, "illegal_dumping", VILLEURBANNE_TOWN_HALL,
+    dumping = civic_post(civic, live_open311_key, "illegal_dumping", VILLEURBANNE_TOWN_HALL,
                          attributes={"volume": "small", "kinds": ["green", "other"]})
     read = civic.get_request(ref)
     assert read is not None and read["status"] == "open" and read["service_code"] == "fallen_tree"
@@ -63,8 +63,8 @@ def test_civicbot_full_cycle(civic: Open311Client, open311_key: str) -> None:
     assert ref not in {r["service_request_id"] for r in civic.list_requests(status="closed")}
 
 
-def test_georeport_json_and_xml(endpoint: str, civic: Open311Client, open311_key: str) -> None:
-    ref = civic_post(civic, open311_key, "pothole", BELLECOUR, description="Nid-de-poule rue de la Ré")
+def test_georeport_json_and_xml(endpoint: str, civic: Open311Client, live_open311_key: str) -> None:
+    ref = civic_post(civic, live_open311_key, "pothole", BELLECOUR, description="Nid-de-poule rue de la Ré")
     for fmt in ("json", "xml"):
         client = GeoReport(endpoint, jurisdiction="grandlyon.com", output_format=fmt)
         services = client.get_service_list()
@@ -85,9 +85,9 @@ def test_georeport_json_and_xml(endpoint: str, civic: Open311Client, open311_key
         assert [r["service_request_id"] for r in by_id] == [ref], fmt
 
 
-def test_boston311_strict_models(endpoint: str, civic: Open311Client, open311_key: str,
+def test_boston311_strict_models(endpoint: str, civic: Open311Client, live_open311_key: str,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    ref = civic_post(civic, open311_key, "graffiti", VILLEURBANNE_TOWN_HALL)
+    ref = civic_post(civic, live_open311_key, "graffiti", VILLEURBANNE_TOWN_HALL)
     # The library is written for Boston's endpoint: point its one constant at ours.
     monkeypatch.setattr(boston311.api, "BOSTON_API_ENDPOINT", endpoint + "/")
     services = boston311.api.get_services()
