@@ -61,3 +61,25 @@ def test_database_down_gives_503_with_retry_after_not_a_crash():
     assert response.headers["retry-after"] == "5"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "server.unavailable"
+
+
+def test_a_commit_that_fails_is_never_answered_as_a_success(fresh_database):
+    """The transaction commits before the answer goes out: a commit-time failure reaches the client."""
+    from sqlalchemy import text
+
+    from api.deps import SessionDep
+
+    engine = create_engine(fresh_database())
+    app = create_app(engine)
+
+    @app.post("/_test/deferred-violation", status_code=201)
+    def violate(session: SessionDep) -> dict[str, bool]:
+        session.execute(text("CREATE TEMP TABLE t (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)"))
+        session.execute(text("INSERT INTO t VALUES (1), (1)"))  # only checked at COMMIT
+        return {"ok": True}
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/_test/deferred-violation")
+    engine.dispose()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
