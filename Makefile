@@ -32,7 +32,8 @@ lint: $(STAMP)  ## ruff, mypy and the import-direction contract
 stop:  ## stop the managed PostGIS cluster
 	$(BIN)/ruecommune db stop
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)  ## every benchmark, then the load test; figures beside the raw engine limits
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean: stop

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints the platform's figures beside the raw engine doing the same work."""

@@ -1,0 +1,104 @@
+"""Shared benchmark setup: a fresh database on the managed cluster (or RUECOMMUNE_DATABASE_URL's server)
+and a real server process in front of it."""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+import psycopg2
+from psycopg2 import sql
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.orm import Session
+
+from core import migrate
+from core.pgcluster import ManagedCluster, ensure_postgis, free_port
+from core.settings import get_settings
+from geo.demo import load_territory
+
+
+def _server_url() -> str:
+    """A URL of the maintenance database of the server the benchmarks use."""
+    settings = get_settings()
+    if settings.database_url:
+        return make_url(settings.database_url).set(database="postgres").render_as_string(hide_password=False)
+    cluster = ManagedCluster.from_settings(settings)
+    cluster.start()
+    return cluster.url("postgres")
+
+
+def bench_database(name: str, *, seed_reports: int = 0) -> str:
+    """Drop and recreate database `name` with PostGIS, the schema, the demo territory and seed reports."""
+    admin = make_url(_server_url())
+    conn = psycopg2.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+                            dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conn.close()
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    ensure_postgis(url.replace("postgresql+psycopg2", "postgresql"))
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        load_territory(session=session)
+        session.commit()
+    if seed_reports:
+        with engine.begin() as db:
+            db.exec_driver_sql(SEED_SQL, {"n": seed_reports})
+            db.exec_driver_sql("ANALYZE reports")
+    engine.dispose()
+    return url
+
+
+# Random points over Lyon's centre, each given its commune by PostGIS, spread over the last year.
+SEED_SQL = """
+INSERT INTO reports (ref, category_code, description, geom, commune_code, commune_name, service_code,
+                     state, channel, created_at, updated_at)
+SELECT 'RC-SEED-' || g, c.code, 'seed', p.pt, z.code, z.name, c.service_code, 'new', 'app',
+       now() - random() * interval '365 days', now()
+FROM generate_series(1, %(n)s) AS g
+CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(4.80 + random() * 0.10, 45.72 + random() * 0.07), 4326)
+                    AS pt, g AS k) AS p
+JOIN LATERAL (SELECT code, name FROM zones WHERE kind = 'commune' AND valid_to IS NULL
+              AND ST_Covers(geom, p.pt) ORDER BY code LIMIT 1) AS z ON true
+JOIN LATERAL (SELECT code, parent_code AS service_code FROM categories WHERE parent_code IS NOT NULL
+              ORDER BY md5(p.k::text || code) LIMIT 1) AS c ON true
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(database_url: str, *, env: dict[str, str] | None = None) -> Server:
+    """`uvicorn api.app:create_app` on a free port over database_url, ready when /health answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ, "RUECOMMUNE_DATABASE_URL": database_url, **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return Server(url, process)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the benchmark server did not start")
