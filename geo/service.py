@@ -1,5 +1,6 @@
 """Routing a point and a category to a commune, zone, service, sector and team, explainably."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,7 +9,16 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidLocation, OutsideTerritory, UnknownCategory
 from core.settings import get_settings
 from geo.models import Category
-from geo.sqlfiles import sql
+from geo.sqlfiles import SQL_DIR, sql
+
+# The single-point assignment is prepared once per database connection (PREPARE ... EXECUTE): psycopg2
+# never prepares on the server, and planning costs as much as running this short query (measured in
+# bench/assign.py). Prepared statements outlive transactions, rollbacks included, for the connection's life.
+ASSIGN_STATEMENT = "ruecommune_geo_assign"
+_PARAMS = {"lon": "$1", "lat": "$2", "category": "$3"}
+ASSIGN_PREPARE = f"PREPARE {ASSIGN_STATEMENT}(float8, float8, text) AS " + re.sub(
+    r"(?<!:):(lon|lat|category)\b", lambda m: _PARAMS[m.group(1)], (SQL_DIR / "assign.sql").read_text())
+ASSIGN_EXECUTE = f"EXECUTE {ASSIGN_STATEMENT}(%(lon)s, %(lat)s, %(category)s)"
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,12 @@ def _outside(*, session: Session, lat: float, lon: float) -> OutsideTerritory:
 def assign(*, session: Session, lat: float, lon: float, category: str) -> Assignment:
     """The commune, zone, service, sector and team for a point and category, in one PostGIS statement."""
     check_coordinates(lat=lat, lon=lon)
-    row = session.execute(sql("assign"), {"lat": lat, "lon": lon, "category": category}).mappings().first()
+    connection = session.connection()
+    info = connection.connection.info
+    if ASSIGN_STATEMENT not in info:
+        connection.exec_driver_sql(ASSIGN_PREPARE)
+        info[ASSIGN_STATEMENT] = True
+    row = connection.exec_driver_sql(ASSIGN_EXECUTE, {"lat": lat, "lon": lon, "category": category}).mappings().first()
     if row is None:
         raise _outside(session=session, lat=lat, lon=lon)
     return Assignment(

@@ -1,10 +1,12 @@
 -- Commune, arrondissement, winning rule and sector for one point and category, in one statement.
--- The commune comes first; with no commune the point is outside the territory and no row is returned.
-WITH pt AS (
-    SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g
-), covering AS (
-    SELECT z.kind, z.code, z.name, z.service_code FROM zones z, pt
-    WHERE z.valid_to IS NULL AND ST_Covers(z.geom, pt.g)
+-- With no commune the point is outside the territory and no row is returned.
+-- Precedence (README "Routing rules"; the same in candidate_rules.sql and assign_bulk.sql):
+-- zone specificity (arrondissement, commune, sector, whole territory), then category specificity
+-- (exact, parent, any), then priority (higher first), then the lowest rule id (stable tie-break).
+-- Ties between zones of one kind (a point on a shared border) go to the lowest code.
+WITH covering AS (
+    SELECT DISTINCT kind, code, name, service_code FROM zone_pieces
+    WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
 ), commune AS (
     SELECT code, name FROM covering WHERE kind = 'commune' ORDER BY code LIMIT 1
 ), cat AS (

@@ -2,8 +2,8 @@
 -- most specific zone (arrondissement, commune, sector, whole territory), then most specific category
 -- (exact, parent, any), then higher priority, then lowest id. The first applying row wins.
 WITH covering AS (
-    SELECT kind, code FROM zones
-    WHERE valid_to IS NULL AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+    SELECT DISTINCT kind, code FROM zone_pieces
+    WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
 ), cat AS (
     SELECT code, parent_code FROM categories WHERE code = :category
 )
