@@ -7,7 +7,7 @@ GiST index do the work: measured 3.5 ms -> 0.3 ms per point here. Only current z
 have pieces, so routing queries need no validity filter.
 
 Revision ID: 0100
-Revises: 0001
+Revises: 0300
 Create Date: 2026-11-28
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = "0100"
-down_revision: str | None = "0001"
+down_revision: str | None = "0300"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
