@@ -17,7 +17,9 @@ db_app = typer.Typer(help="Database schema and the managed PostGIS cluster.", no
 zones_app = typer.Typer(help="Territory zones.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users")):
+privacy_app = typer.Typer(help="Residents' data rights and retention.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users"),
+                  (privacy_app, "privacy")):
     app.add_typer(sub, name=name)
 console = Console(stderr=True)
 
@@ -123,6 +125,45 @@ def users_create(
         user = users.create(session=session, email=email, name=name or email, role=role, password=password,
                             commune_code=commune, service_code=service)
         console.print(f"created {user.role} {user.email} (id {user.id})")
+
+
+@privacy_app.command("export")
+def privacy_export(resident_id: int) -> None:
+    """Print everything held about a resident as JSON (right of access)."""
+    import json
+
+    from dispatch import privacy
+
+    ensure_database()
+    with session_scope() as session:
+        print(json.dumps(privacy.export(session=session, resident_id=resident_id, channel="operator"),
+                         default=str, ensure_ascii=False, indent=2))
+
+
+@privacy_app.command("erase")
+def privacy_erase(resident_id: int) -> None:
+    """Erase a resident's personal data; their reports stay, anonymous."""
+    from dispatch import privacy
+
+    ensure_database()
+    with session_scope() as session:
+        console.print(privacy.erase(session=session, resident_id=resident_id, channel="operator"))
+
+
+@privacy_app.command("retention")
+def privacy_retention(dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+    """Anonymise idle reporters and delete old rejected reports, per the retention settings."""
+    from dispatch import privacy
+
+    ensure_database()
+    settings = get_settings()
+    with session_scope() as session:
+        result = privacy.apply_retention(
+            session=session, anonymise_after_days=settings.retention_anonymise_after_days,
+            delete_rejected_after_days=settings.retention_delete_rejected_after_days, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    console.print(("would: " if dry_run else "") + ", ".join(f"{k} {v}" for k, v in result.items()))
 
 
 @app.command()

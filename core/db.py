@@ -23,14 +23,17 @@ def database_url() -> str:
 @lru_cache
 def get_engine() -> Engine:
     """One engine per process; pre-ping so a restarted PostgreSQL costs one failed checkout, not a crash."""
-    return create_engine(database_url(), pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: a failing statement's values (a resident's email...) never reach an error or a log.
+    return create_engine(database_url(), pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 @lru_cache
 def get_read_engine() -> Engine:
     """The engine for read-only map and dashboard queries: the replica when configured, else the primary."""
     url = get_settings().read_database_url
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10) if url else get_engine()
+    if not url:
+        return get_engine()
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = 3600.0
     # A resident may reopen a resolved report during this many days; after that it can be closed.
     reopen_delay_days: int = 14
+    # Retention: reporters with nothing open and no activity for this long are anonymised...
+    retention_anonymise_after_days: int = 3 * 365
+    # ...and rejected reports are deleted after this long.
+    retention_delete_rejected_after_days: int = 365
     timezone: str = "Europe/Paris"
 
     @model_validator(mode="after")

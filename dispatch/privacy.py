@@ -1,0 +1,186 @@
+"""Residents' data rights and retention: export everything we hold, erase it, anonymise on a schedule.
+
+Reports themselves are public-interest records of the street and stay; what identifies the resident
+(name, email, phone, consents, links to their reports, messages addressed to them) goes. Each step is
+written to the reports' history and to privacy_requests, without the personal data itself.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Text, delete, func, or_, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.base import Base
+from dispatch.models import (
+    IdempotencyKey,
+    Report,
+    ReportEvent,
+    ReportReporter,
+    Resident,
+    ResidentConsent,
+)
+from dispatch.outbox import OutboxMessage
+
+ERASED_NOTE = ("Données personnelles d'un déclarant effacées à sa demande / "
+               "a reporter's personal data was erased on request")
+
+
+class PrivacyRequest(Base):
+    """One export, erasure or retention run, for the record; holds no personal data."""
+
+    __tablename__ = "privacy_requests"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    resident_id: Mapped[int | None] = mapped_column(BigInteger)
+    requested_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    channel: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+@dataclass
+class ErasureSummary:
+    """What an erasure removed, in counts."""
+
+    residents: int = 0
+    report_links: int = 0
+    consents: int = 0
+    messages: int = 0
+    idempotency_records: int = 0
+    reports: list[int] = field(default_factory=list)
+
+
+def _identities(*, session: Session, resident_id: int) -> list[Resident]:
+    """The resident and every record that is the same person: merged into them, or holding the same email
+    or phone (an app report typed before the email was verified makes a record of its own).
+
+    The request itself is authenticated by those contacts (magic link, or an agent who checked them)."""
+    found: dict[int, Resident] = {}
+    frontier = [resident_id]
+    while frontier:
+        known = [found[i] for i in frontier if i in found] or session.scalars(
+            select(Resident).where(Resident.id.in_(frontier))).all()
+        emails = [r.email for r in known if r.email]
+        phones = [r.phone for r in known if r.phone]
+        rows = session.scalars(select(Resident).where(or_(
+            Resident.id.in_(frontier), Resident.merged_into_id.in_(frontier),
+            Resident.email.in_(emails), Resident.phone.in_(phones)))).all()
+        new = [r for r in rows if r.id not in found]
+        found.update((r.id, r) for r in new)
+        frontier = [r.id for r in new]
+    return list(found.values())
+
+
+def export(*, session: Session, resident_id: int, staff_id: int | None = None, channel: str | None = None
+           ) -> dict[str, Any]:
+    """Everything we hold about a resident, across every record, report and channel (right of access)."""
+    people = _identities(session=session, resident_id=resident_id)
+    ids = [p.id for p in people]
+    links = session.scalars(select(ReportReporter).where(ReportReporter.resident_id.in_(ids))).all()
+    reports = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_([lk.report_id for lk in links])))}
+    consents = session.scalars(select(ResidentConsent).where(ResidentConsent.resident_id.in_(ids))
+                               .order_by(ResidentConsent.at)).all()
+    emails = [p.email for p in people if p.email]
+    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email", or_(
+        *[OutboxMessage.payload["to"].astext == e for e in emails]))).all() if emails else []
+    data: dict[str, list[dict[str, Any]]] = {
+        "records": [{"id": p.id, "name": p.name, "email": p.email, "phone": p.phone, "language": p.language,
+                     "email_verified_at": p.email_verified_at, "phone_verified_at": p.phone_verified_at,
+                     "created_at": p.created_at} for p in people],
+        "consents": [{"data": c.data_kind, "purpose": c.purpose, "granted": c.granted, "channel": c.channel,
+                      "at": c.at} for c in consents],
+        "reports": [{"ref": reports[lk.report_id].ref, "role": lk.role, "channel": lk.channel,
+                     "category": reports[lk.report_id].category_code,
+                     "description": reports[lk.report_id].description, "state": reports[lk.report_id].state,
+                     "created_at": reports[lk.report_id].created_at} for lk in links if lk.report_id in reports],
+        "messages": [{"subject": m.payload.get("subject"), "status": m.status, "created_at": m.created_at,
+                      "sent_at": m.sent_at} for m in messages],
+    }
+    session.add(PrivacyRequest(kind="export", resident_id=resident_id, requested_by_staff_id=staff_id,
+                               channel=channel, summary={"reports": len(data["reports"])}))
+    session.flush()
+    return data
+
+
+def erase(*, session: Session, resident_id: int, staff_id: int | None = None, channel: str | None = None,
+          reason: str = "request") -> ErasureSummary:
+    """Remove everything that identifies a resident; their reports stay, with a history line saying so."""
+    people = _identities(session=session, resident_id=resident_id)
+    ids = [p.id for p in people]
+    summary = ErasureSummary(residents=len(ids))
+    contacts = [c for p in people for c in (p.email, p.phone) if c]
+    links = session.scalars(select(ReportReporter).where(ReportReporter.resident_id.in_(ids))).all()
+    summary.reports = sorted({lk.report_id for lk in links})
+    for report_id in summary.reports:
+        session.add(ReportEvent(report_id=report_id, action="reporter_erased", actor_kind="staff" if staff_id else
+                                "system", actor_id=str(staff_id) if staff_id else None, channel=channel,
+                                note=ERASED_NOTE, public=False, data={"reason": reason}))
+    if contacts:
+        # Messages addressed to them: pending ones must not go out, sent ones must not be kept.
+        summary.messages = session.execute(delete(OutboxMessage).where(or_(
+            *[OutboxMessage.payload.cast(Text).contains(c) for c in contacts]))).rowcount or 0  # type: ignore[attr-defined]
+    if summary.reports:
+        summary.idempotency_records = session.execute(delete(IdempotencyKey).where(
+            IdempotencyKey.report_id.in_(summary.reports))).rowcount or 0  # type: ignore[attr-defined]
+    summary.report_links = len(links)
+    session.execute(delete(ReportReporter).where(ReportReporter.resident_id.in_(ids)))
+    summary.consents = session.execute(delete(ResidentConsent).where(
+        ResidentConsent.resident_id.in_(ids))).rowcount or 0  # type: ignore[attr-defined]
+    session.execute(text("UPDATE residents SET merged_into_id = NULL WHERE id = ANY(:ids)"), {"ids": ids})
+    session.execute(delete(Resident).where(Resident.id.in_(ids)))
+    session.add(PrivacyRequest(kind="erase", resident_id=resident_id, requested_by_staff_id=staff_id,
+                               channel=channel, summary={**summary.__dict__, "reason": reason}))
+    session.flush()
+    return summary
+
+
+REFERENCING_REPORTS = text("""
+SELECT cl.relname AS table_name, att.attname AS column_name
+FROM pg_constraint con
+JOIN pg_class cl ON cl.oid = con.conrelid
+JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
+WHERE con.contype = 'f' AND con.confrelid = 'reports'::regclass
+""")
+
+
+def _delete_reports(*, session: Session, report_ids: list[int]) -> None:
+    """Delete reports and every row that points at them, whichever table it lives in."""
+    # The history is append-only; deleting a whole report under the retention rule is the one exception.
+    session.execute(text("SET LOCAL ruecommune.allow_history_rewrite = 'on'"))
+    for table, column in session.execute(REFERENCING_REPORTS).all():
+        if table == "reports":
+            session.execute(text(f'UPDATE reports SET "{column}" = NULL WHERE "{column}" = ANY(:ids)'),  # noqa: S608
+                            {"ids": report_ids})
+        else:
+            session.execute(text(f'DELETE FROM "{table}" WHERE "{column}" = ANY(:ids)'),  # noqa: S608
+                            {"ids": report_ids})
+    session.execute(delete(Report).where(Report.id.in_(report_ids)))
+    session.execute(text("SET LOCAL ruecommune.allow_history_rewrite = 'off'"))
+
+
+def apply_retention(*, session: Session, anonymise_after_days: int, delete_rejected_after_days: int,
+                    now: datetime | None = None, dry_run: bool = False) -> dict[str, int]:
+    """Anonymise residents with no open report and no activity for a while; delete old rejected reports."""
+    now = now or datetime.now(UTC)
+    idle_before = now - timedelta(days=anonymise_after_days)
+    open_states = ("resolved", "closed", "rejected")
+    still_active = (select(ReportReporter.resident_id).join(Report, Report.id == ReportReporter.report_id)
+                    .where(or_(Report.state.not_in(open_states), Report.updated_at >= idle_before)))
+    idle = session.scalars(select(Resident.id).where(
+        Resident.updated_at < idle_before, Resident.merged_into_id.is_(None), Resident.id.not_in(still_active))).all()
+    rejected_before = now - timedelta(days=delete_rejected_after_days)
+    rejected = session.scalars(select(Report.id).where(Report.state == "rejected",
+                                                       Report.updated_at < rejected_before)).all()
+    result = {"residents_anonymised": len(idle), "rejected_reports_deleted": len(rejected)}
+    if dry_run:
+        return result
+    for resident_id in idle:
+        erase(session=session, resident_id=resident_id, reason="retention")
+    if rejected:
+        _delete_reports(session=session, report_ids=list(rejected))
+    session.add(PrivacyRequest(kind="retention", summary=result))
+    session.flush()
+    return result
