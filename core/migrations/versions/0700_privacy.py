@@ -1,7 +1,7 @@
 """Privacy requests: every export, erasure and retention run, logged without personal data.
 
 Revision ID: 0700
-Revises: 0300
+Revises: 0100
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0700"
-down_revision: str | None = "0300"
+down_revision: str | None = "0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
