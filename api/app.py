@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import open311, problems
+from api import ogc, open311, problems
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import agent, auth, health, pages, photos, privacy, reports, residents, staff, tracking
@@ -38,5 +38,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for router in (health.router, auth.router, staff.router, reports.router, agent.router, residents.router,
                    residents.public_router, photos.router, tracking.router, pages.router, privacy.router):
         app.include_router(router)
+    app.include_router(ogc.router)
     open311.install(app)
     return app
