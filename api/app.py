@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from api import ogc, open311, problems
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
-from api.routers import agent, auth, health, pages, photos, privacy, reports, residents, staff, tracking
+from api.routers import agent, auth, health, pages, photos, privacy, reports, residents, staff, tracking, webhooks
 from api.security import SecurityHeaders
 from core.db import get_engine, get_read_engine, session_factory
 from core.settings import get_settings
@@ -36,7 +36,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
     for router in (health.router, auth.router, staff.router, reports.router, agent.router, residents.router,
-                   residents.public_router, photos.router, tracking.router, pages.router, privacy.router):
+                   residents.public_router, photos.router, tracking.router, pages.router, privacy.router,
+                   webhooks.router):
         app.include_router(router)
     app.include_router(ogc.router)
     open311.install(app)
