@@ -10,34 +10,38 @@ from api import ogc, open311, problems
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import agent, auth, health, pages, photos, privacy, reports, residents, staff, tracking, webhooks
+from api.routers import dashboard, map_data, tiles
 from api.security import SecurityHeaders
 from core.db import get_engine, get_read_engine, session_factory
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from dispatch.storage import get_storage
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
 API_STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app on an engine (the configured ones by default: primary, and replica for reads)."""
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app on an engine and settings (the configured ones by default: primary, and replica for reads)."""
     app = FastAPI(
         title="Rue Commune", version="0.1.0", docs_url=None, redoc_url=None,
         description="Residents report problems in public space; the administrations behind them fix them.",
     )
     app.state.session_factory = session_factory(engine or get_engine())
     app.state.read_session_factory = session_factory(engine or get_read_engine())
-    settings = get_settings()
+    # Pages read settings from here, so one process can serve two apps set differently (tests: tiles off).
+    settings = app.state.settings = settings or get_settings()
     app.state.photo_storage = get_storage()
     app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
     problems.install(app)
-    app.add_middleware(SecurityHeaders, tile_url=lambda: get_settings().tile_url)
+    app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url)
     app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
     for router in (health.router, auth.router, staff.router, reports.router, agent.router, residents.router,
                    residents.public_router, photos.router, tracking.router, pages.router, privacy.router,
                    webhooks.router):
+        app.include_router(router)
+    for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)
     app.include_router(ogc.router)
     open311.install(app)

@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from core.settings import Settings
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: committed when the handler returns, rolled back when it raises."""
@@ -34,3 +36,12 @@ def get_read_session(request: Request) -> Iterator[Session]:
 # (since FastAPI 0.118 a plain yield dependency ends after the response has gone out).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -98,14 +98,18 @@ def zones_load(
 
 @demo_app.command("load")
 def demo_load() -> None:
-    """Load the demo territory (58 communes of the Métropole de Lyon, arrondissements, services, sectors)."""
+    """Load the demo territory (58 communes of the Métropole de Lyon, arrondissements, services, sectors) and
+    a few hundred sample reports over its communes, categories, states and channels (idempotent)."""
+    from dispatch.demo_reports import load_demo_reports
     from geo.demo import load_territory
 
     ensure_database()
     with _progress() as progress, session_scope() as session:
         task = progress.add_task("demo territory", total=None)
         load_territory(session=session, progress=lambda m: progress.update(task, description=m))
-    console.print("demo territory loaded")
+        progress.update(task, description="sample reports")
+        made = load_demo_reports(session=session)
+    console.print(f"demo territory loaded; {made} sample reports added (marked is_demo)")
 
 
 @users_app.command("create")

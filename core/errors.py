@@ -171,3 +171,10 @@ class InvalidMerge(DomainError):
     status = 422
     title_en = "These reports cannot be merged"
     title_fr = "Ces signalements ne peuvent pas être fusionnés"
+
+
+class InvalidFilter(DomainError):
+    code = "map.invalid_filter"
+    status = 422
+    title_en = "Invalid filter"
+    title_fr = "Filtre invalide"

@@ -1,51 +1,90 @@
-"""The public map page: every public report, coloured by state, clustered, no personal data."""
+"""The public map page: folium and Leaflet, reports loaded as GeoJSON pages, one marker per report, clustered."""
 
-import html
-from collections.abc import Iterable
+import json
+from typing import Any
 
 import folium
-import folium.plugins
+from branca.element import Figure
+from folium.elements import JSCSSMixin
+from folium.template import Template
 
-from core.settings import get_settings
-from dispatch.schemas import ReportPublic
-from maps import assets
+from maps import assets, i18n, icons, pages, states
+from maps.pages import PageContext
 
-STATE_COLOURS = {
-    "new": "#d7301f", "triaged": "#fc8d59", "assigned": "#fdbb84", "scheduled": "#6a51a3",
-    "in_progress": "#2b8cbe", "waiting_resident": "#969696", "resolved": "#31a354",
-    "closed": "#006d2c", "reopened": "#e7298a", "rejected": "#525252",
-}
+PAGE_SIZE = 2000
+MAX_FEATURES = 20000
 CENTRE = (45.76, 4.84)
+MAX_ZOOM = 19
+JS_TEXT_KEYS = ("view", "shown", "loading", "truncated", "load_error", "col.due", "col.created", "col.resolved",
+                "col.state", "col.commune")
 
 
-def escape(text: str) -> str:
-    """HTML-escape, and also neutralise what could break out of the JS template literal folium wraps popups in."""
-    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+def json_for_html(value: Any) -> str:
+    """JSON safe inside an HTML <script> element: no '<' can close it early."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e") \
+        .replace("&", "\\u0026")
 
 
-def _popup(report: ReportPublic) -> str:
-    """Popup HTML; every resident-provided string is escaped so nothing they typed runs here."""
-    return (
-        f'<div class="rc-popup"><h3>{escape(report.category)} · {escape(report.ref)}</h3>'
-        f"<p>{escape(report.description)}</p>"
-        f"<p>État / state: <b>{escape(report.state)}</b></p>"
-        f'<p><a href="/reports/{escape(report.ref)}">Voir / view</a></p></div>'
-    )
+class ReportsLayer(JSCSSMixin):
+    """Hands the folium map to maps/static/public_map.js, which loads, clusters and filters the reports."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        RueCommune.publicMap({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("rc-config").textContent));
+        {% endmacro %}
+    """)
+    default_js = [
+        ("markerclusterjs", f"{assets.VENDOR}/leaflet.markercluster/leaflet.markercluster.js"),
+        ("ruecommune_public_map", f"{assets.STATIC_URL}/public_map.js"),
+    ]
+    default_css = [
+        ("markerclustercss", f"{assets.VENDOR}/leaflet.markercluster/MarkerCluster.css"),
+        ("markerclusterdefaultcss", f"{assets.VENDOR}/leaflet.markercluster/MarkerCluster.Default.css"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ReportsLayer"
 
 
-def render(reports: Iterable[ReportPublic]) -> str:
-    """A full HTML page with the reports as clustered circle markers."""
+def base_map(*, tile_url: str, tile_attribution: str, height: str = "100%") -> folium.Map:
+    """A folium map on our own Leaflet copy; no tile layer at all when the tile URL setting is empty."""
     assets.use_local_assets()
-    settings = get_settings()
-    fmap = folium.Map(location=CENTRE, zoom_start=12, tiles=None, control_scale=True)
-    if settings.tile_url:
-        folium.TileLayer(tiles=settings.tile_url, attr=settings.tile_attribution, name="basemap").add_to(fmap)
-    cluster = folium.plugins.MarkerCluster(name="reports").add_to(fmap)
-    for report in reports:
-        colour = STATE_COLOURS.get(report.state, "#3182bd")
-        folium.CircleMarker(
-            location=(report.lat, report.lon), radius=8, color=colour, fill=True, fill_color=colour,
-            fill_opacity=0.8, popup=folium.Popup(_popup(report), max_width=300),
-            tooltip=escape(report.category),
-        ).add_to(cluster)
-    return fmap.get_root().render()
+    fmap = folium.Map(location=CENTRE, zoom_start=11 if height != "100%" else 12, tiles=None, control_scale=True,
+                      height=height)
+    # Without a tile layer Leaflet has no maximum zoom, and marker clustering needs one.
+    fmap.options["max_zoom"] = MAX_ZOOM
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="basemap", max_zoom=MAX_ZOOM).add_to(fmap)
+    return fmap
+
+
+def config(ctx: PageContext, *, tiles: bool) -> dict[str, Any]:
+    """Everything the page script needs; texts and icons come from here, never from report data."""
+    lang = ctx.lang
+    cats = ctx.options.categories
+    return {
+        "lang": lang, "geojson": "/api/v1/map/reports", "communes": "/api/v1/map/communes",
+        "listUrl": "/map/list", "pageSize": PAGE_SIZE, "max": MAX_FEATURES, "tiles": tiles,
+        "colours": states.COLOURS, "states": {s: states.label(s, lang) for s in states.STATES},
+        "categories": {c["code"]: c["name_fr"] if lang == "fr" else c["name_en"] for c in cats},
+        "icons": {c["code"]: icons.svg(c["icon"] or icons.DEFAULT) for c in cats} | {"": icons.svg(icons.DEFAULT)},
+        "text": {k: i18n.t(lang, k) for k in JS_TEXT_KEYS},
+    }
+
+
+def render(*, ctx: PageContext, tile_url: str, tile_attribution: str) -> str:
+    """The full HTML page: header, filter panel with per-state counts, the map, a link to the list."""
+    fmap = base_map(tile_url=tile_url, tile_attribution=tile_attribution)
+    ReportsLayer().add_to(fmap)
+    variables = ctx.variables("map", "map.title")
+    panel = pages.render("map_panel.html", **variables, tiles=bool(tile_url),
+                         config_json=json_for_html(config(ctx, tiles=bool(tile_url))))
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(folium.Element(f"<title>{variables['title']} · Rue Commune</title>"
+                                         '<link rel="icon" href="data:,">'))
+    root.html.add_child(folium.Element(panel))
+    html = root.render()
+    return html.replace("<html>", f'<html lang="{ctx.lang}">', 1)

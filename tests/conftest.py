@@ -8,6 +8,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -255,17 +256,15 @@ def live_database_url(fresh_database: object) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def live_server(live_database_url: str) -> Iterator[LiveServer]:
-    """uvicorn in a background thread, stopped at the end of the run."""
+@contextmanager
+def _serve(app: FastAPI, eng: Engine) -> Iterator[LiveServer]:
+    """uvicorn in a background thread on a free port, stopped on exit."""
     import threading
     import time
 
     import uvicorn
 
-    eng = create_engine(live_database_url, pool_pre_ping=True)
     port = free_port()
-    app = create_app(eng)
     # Browser journeys file many reports from one loopback address, with real photos: lift the anonymous
     # rate limit (tested on its own) and keep their photo files in a throwaway folder, not the working copy.
     from api.ratelimit import RateLimiter
@@ -285,6 +284,26 @@ def live_server(live_database_url: str) -> Iterator[LiveServer]:
     yield LiveServer(f"http://127.0.0.1:{port}", eng)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str) -> Iterator[LiveServer]:
+    """uvicorn in a background thread, stopped at the end of the run."""
+    eng = create_engine(live_database_url, pool_pre_ping=True)
+    with _serve(create_app(eng), eng) as server:
+        yield server
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server_no_tiles(live_database_url: str) -> Iterator[LiveServer]:
+    """A second live server on the same database, built with the basemap tile URL empty (tiles off)."""
+    from core.settings import get_settings
+
+    eng = create_engine(live_database_url, pool_pre_ping=True)
+    settings = get_settings().model_copy(update={"tile_url": ""})
+    with _serve(create_app(eng, settings=settings), eng) as server:
+        yield server
     eng.dispose()
 
 

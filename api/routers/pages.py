@@ -1,20 +1,102 @@
-"""HTML pages: the public map and the OpenAPI documentation, with every asset served locally."""
+"""HTML pages: the public map, its accessible list, the officials' dashboard and the API docs; assets served locally."""
 
-from fastapi import APIRouter, Request
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from api.deps import SessionDep
-from dispatch import service as reports
-from maps import public_map
+from api.auth import MaybeStaff, sign_in
+from api.deps import ReadSessionDep, SessionDep, SettingsDep
+from api.map_params import LANG_COOKIE, FilterDep, LangDep
+from core.errors import Unauthenticated
+from maps import dashboard, pages, public_map, service
+from maps.assets import STATIC_DIR
+from maps.filters import ReportFilter
+from maps.pages import PageContext
 
 router = APIRouter(include_in_schema=False)
 
 
+def _context(request: Request, session: Session, lang: str, filters: ReportFilter) -> PageContext:
+    other = "en" if lang == "fr" else "fr"
+    switch = request.url.include_query_params(lang=other)
+    return PageContext(lang=lang, filters=filters, options=service.options(session=session),
+                       switch_url=f"{switch.path}?{switch.query}")
+
+
+def _html(body: str, request: Request, lang: str) -> HTMLResponse:
+    """An HTML answer that remembers the language the visitor chose with the switch."""
+    response = HTMLResponse(body)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
 @router.get("/map", response_class=HTMLResponse)
-def map_page(session: SessionDep) -> HTMLResponse:
+def map_page(request: Request, session: ReadSessionDep, settings: SettingsDep, lang: LangDep,
+             filters: FilterDep) -> HTMLResponse:
     """The public map of reports."""
-    return HTMLResponse(public_map.render(reports.to_public(r) for r in reports.list_(session=session)))
+    ctx = _context(request, session, lang, filters)
+    return _html(public_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution),
+                 request, lang)
+
+
+@router.get("/map/list", response_class=HTMLResponse)
+def list_page(request: Request, session: ReadSessionDep, lang: LangDep, filters: FilterDep,
+              after: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    """The same reports as an accessible, filterable table (works without JavaScript)."""
+    ctx = _context(request, session, lang, filters)
+    page = service.list_page(session=session, filters=filters, limit=100, after=after)
+    return _html(pages.list_page(ctx=ctx, page=page, after=after), request, lang)
+
+
+def dashboard_filters(filters: ReportFilter) -> ReportFilter:
+    """The dashboard looks at the last twelve months unless a period is chosen; it ignores states and bbox."""
+    if filters.since or filters.until:
+        return ReportFilter(category=filters.category, commune=filters.commune, since=filters.since,
+                            until=filters.until)
+    since, until = service.default_period(date.today())
+    return ReportFilter(category=filters.category, commune=filters.commune, since=since, until=until)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request, session: ReadSessionDep, settings: SettingsDep, lang: LangDep, filters: FilterDep,
+                   staff: MaybeStaff) -> HTMLResponse:
+    """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
+    shown = dashboard_filters(filters)
+    ctx = _context(request, session, lang, shown)
+    if staff is None:
+        body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
+        return HTMLResponse(body, status_code=401)
+    body = dashboard.render(ctx=ctx, figures=dashboard.figures(session=session, filters=shown), session=session,
+                            tile_url=settings.tile_url, tile_attribution=settings.tile_attribution)
+    return _html(body, request, lang)
+
+
+@router.post("/dashboard/login", response_class=HTMLResponse)
+def dashboard_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
+                    password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
+    """Sign-in form of the dashboard: the same session cookie as the API's sign-in."""
+    lang = lang if lang in ("fr", "en") else "fr"
+    redirect = RedirectResponse(f"/dashboard?lang={lang}", status_code=303)
+    try:
+        sign_in(redirect, request, session=session, email=email, password=password)
+    except Unauthenticated as exc:
+        ctx = _context(request, session, lang, dashboard_filters(ReportFilter()))
+        error = exc.detail_fr if lang == "fr" else exc.detail_en
+        return HTMLResponse(pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=error),
+                            status_code=401)
+    return redirect
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """Browsers ask for it on every page (the tracking page, the docs...); a 404 there is noise in every console."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/docs", response_class=HTMLResponse)

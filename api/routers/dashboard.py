@@ -1,0 +1,92 @@
+"""The officials' dashboard as data: figures, heatmap grid, per-commune rates, series; JSON, GeoJSON and CSV.
+
+Staff only (any signed-in role or partner key); every figure is an aggregate, none carries personal data.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.auth import CurrentStaff
+from api.deps import ReadSessionDep
+from api.map_params import FilterDep
+from api.routers.pages import dashboard_filters
+from maps import dashboard, service
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+GEOJSON = "application/geo+json"
+Cell = Annotated[int, Query(ge=50, le=5000, description="grid cell size in metres (Lambert-93)")]
+
+
+def _csv(name: str, columns: Sequence[str], rows: Iterable[Any]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([row[c] for c in columns] for row in rows)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _geojson(collection: dict[str, Any]) -> Response:
+    return Response(json.dumps(collection), media_type=GEOJSON)
+
+
+@router.get("/summary")
+def summary(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> dict[str, Any]:
+    """Totals, median days to resolution, share resolved by the deadline, channel mix; last 12 months by default."""
+    shown = dashboard_filters(filters)
+    figures = dashboard.figures(session=session, filters=shown)
+    return {"filters": shown.query(), "summary": dict(figures.summary),
+            "channels": [dict(c) for c in figures.channels], "months": [dict(m) for m in figures.months]}
+
+
+@router.get("/heatmap")
+def heatmap(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff, cell: Cell = 250) -> dict[str, Any]:
+    """Report counts per grid cell (computed in PostGIS), each cell's centre in WGS84."""
+    cells = service.heatmap(session=session, filters=dashboard_filters(filters), cell_m=cell)
+    return {"cell_m": cell, "cells": [dict(c) for c in cells]}
+
+
+@router.get("/heatmap.geojson", response_class=Response)
+def heatmap_geojson(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff, cell: Cell = 250) -> Response:
+    return _geojson(dashboard.heatmap_geojson(session=session, filters=dashboard_filters(filters), cell_m=cell))
+
+
+@router.get("/heatmap.csv", response_class=Response)
+def heatmap_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff, cell: Cell = 250) -> Response:
+    cells = service.heatmap(session=session, filters=dashboard_filters(filters), cell_m=cell)
+    return _csv("heatmap", ("gx", "gy", "lat", "lon", "reports"), cells)
+
+
+@router.get("/communes")
+def communes(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> list[dict[str, Any]]:
+    """Reports, open reports and reports per 1,000 inhabitants for every current commune."""
+    return [dict(r) for r in service.communes(session=session, filters=dashboard_filters(filters))]
+
+
+@router.get("/communes.geojson", response_class=Response)
+def communes_geojson(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
+    """The choropleth: communes with their figures and simplified outlines."""
+    return _geojson(dashboard.choropleth_geojson(session=session, filters=dashboard_filters(filters)))
+
+
+@router.get("/communes.csv", response_class=Response)
+def communes_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
+    rows = service.communes(session=session, filters=dashboard_filters(filters))
+    return _csv("communes", ("code", "name", "population", "reports", "open", "resolved", "per_1000"), rows)
+
+
+@router.get("/months.csv", response_class=Response)
+def months_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
+    rows = service.timeseries(session=session, filters=dashboard_filters(filters))
+    return _csv("months", ("month", "created", "resolved"), rows)
+
+
+@router.get("/channels.csv", response_class=Response)
+def channels_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
+    rows = service.channels(session=session, filters=dashboard_filters(filters))
+    return _csv("channels", ("channel", "reports"), rows)

@@ -1,0 +1,23 @@
+"""Load the .sql files of maps/sql, with the shared filter fragments spliced in where a query names them."""
+
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import TextClause, text
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+FRAGMENTS = ("filters", "public")
+
+
+def _read(name: str) -> str:
+    lines = (SQL_DIR / f"{name}.sql").read_text().splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+
+
+@cache
+def sql(name: str) -> TextClause:
+    """The named query, `/*filters*/` and `/*public*/` replaced by their fragments (static text only)."""
+    body = (SQL_DIR / f"{name}.sql").read_text()
+    for fragment in FRAGMENTS:
+        body = body.replace(f"/*{fragment}*/", f"({_read(fragment)})")
+    return text(body)

@@ -1,0 +1,97 @@
+"""Read-only queries behind the maps, the list and the dashboard; all the counting happens in PostGIS."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.orm import Session
+
+from maps.filters import ReportFilter
+from maps.queries import sql
+
+HEATMAP_CELL_M = 250
+MAX_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of public reports; `after` continues the listing, None when this was the last page."""
+
+    after: int | None
+    rows: list[RowMapping] = field(default_factory=list)
+    features_json: str = "[]"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a visitor can filter on: categories and zones with their names in both languages."""
+
+    categories: list[dict[str, Any]]
+    communes: list[dict[str, Any]]
+
+
+def options(*, session: Session) -> Options:
+    rows = [dict(r) for r in session.execute(sql("options")).mappings()]
+    categories = sorted((r for r in rows if r["kind"] == "category"), key=lambda r: (r["parent"] or r["code"],
+                                                                                      r["parent"] is not None))
+    zones = sorted((r for r in rows if r["kind"] != "category"), key=lambda r: r["name_fr"])
+    return Options(categories=categories, communes=zones)
+
+
+def geojson_page(*, session: Session, filters: ReportFilter, limit: int = 1000, after: int | None = None) -> Page:
+    """Public reports as GeoJSON features built by PostGIS, newest first; never counts the whole set."""
+    row = session.execute(sql("reports_page"), {**filters.params(), "limit": min(limit, MAX_PAGE),
+                                                "after": after}).one()
+    return Page(after=row.last_id if row.more else None, features_json=row.features)
+
+
+def list_page(*, session: Session, filters: ReportFilter, limit: int = 100, after: int | None = None) -> Page:
+    """Public reports as rows, newest first (fetches one more than asked to know whether a next page exists)."""
+    limit = min(limit, MAX_PAGE)
+    rows = list(session.execute(sql("reports_list"), {**filters.params(), "limit": limit + 1,
+                                                      "after": after}).mappings())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(after=rows[-1]["id"] if more else None, rows=rows)
+
+
+def tile(*, session: Session, z: int, x: int, y: int, filters: ReportFilter) -> bytes:
+    """A vector tile (ST_AsMVT) of the public reports in tile z/x/y."""
+    data = session.execute(sql("tile"), {**filters.params(), "z": z, "x": x, "y": y}).scalar_one()
+    return bytes(data or b"")
+
+
+def heatmap(*, session: Session, filters: ReportFilter, cell_m: int = HEATMAP_CELL_M) -> list[RowMapping]:
+    """Counts per grid cell of `cell_m` metres (Lambert-93), each with its centre in WGS84."""
+    return list(session.execute(sql("heatmap"), {**filters.params(), "cell": cell_m}).mappings())
+
+
+def communes(*, session: Session, filters: ReportFilter) -> list[RowMapping]:
+    """Per-commune counts and reports per 1,000 inhabitants, every current commune listed."""
+    return list(session.execute(sql("communes"), filters.without_bbox().params()).mappings())
+
+
+def commune_shapes(*, session: Session) -> dict[str, Any]:
+    """Simplified outlines of the current communes, by code (GeoJSON geometries)."""
+    return {r.code: json.loads(r.geometry) for r in session.execute(sql("commune_shapes"))}
+
+
+def summary(*, session: Session, filters: ReportFilter) -> RowMapping:
+    """Totals, median days to resolution and share resolved by the deadline."""
+    return session.execute(sql("summary"), filters.without_bbox().params()).mappings().one()
+
+
+def channels(*, session: Session, filters: ReportFilter) -> list[RowMapping]:
+    return list(session.execute(sql("channels"), filters.without_bbox().params()).mappings())
+
+
+def timeseries(*, session: Session, filters: ReportFilter) -> list[RowMapping]:
+    """Reports filed and resolved per month."""
+    return list(session.execute(sql("timeseries"), filters.without_bbox().params()).mappings())
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The dashboard's default window: the last twelve months."""
+    return date(today.year - 1, today.month, 1), today

@@ -1,0 +1,141 @@
+/* Rue Commune public map: loads public reports page by page as GeoJSON, one marker per report, clustered.
+   Report text only ever reaches the page through textContent, so nothing a resident typed can run here. */
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function popup(p, config) {
+    var box = el("div", "rc-popup");
+    box.appendChild(el("h3", null, (config.categories[p.category] || p.category) + " · " + p.ref));
+    if (p.thumbnail) {
+      var img = el("img", "rc-thumb");
+      img.src = p.thumbnail;
+      img.alt = "";
+      box.appendChild(img);
+    }
+    var dl = el("dl");
+    function row(label, value) {
+      if (!value) { return; }
+      dl.appendChild(el("dt", null, label));
+      dl.appendChild(el("dd", null, value));
+    }
+    row(config.text["col.state"], config.states[p.state] || p.state);
+    row(config.text["col.commune"], p.address ? p.commune + " · " + p.address : p.commune);
+    row(config.text["col.created"], p.created);
+    row(config.text["col.due"], p.due);
+    row(config.text["col.resolved"], p.resolved);
+    box.appendChild(dl);
+    if (p.description) { box.appendChild(el("p", "rc-description", p.description)); }
+    var link = el("a", null, config.text.view);
+    link.href = "/reports/" + encodeURIComponent(p.ref);
+    box.appendChild(link);
+    return box;
+  }
+
+  function icon(p, config) {
+    // Only server-provided markup goes into the icon: the colour and SVG are looked up, never taken from data.
+    var colour = config.colours[p.state] || "#3182bd";
+    var svg = config.icons[p.category] || config.icons[""];
+    return L.divIcon({
+      className: "rc-marker",
+      html: '<span class="rc-pin" style="background:' + colour + '">' + svg + "</span>",
+      iconSize: [28, 28], iconAnchor: [14, 14], popupAnchor: [0, -12]
+    });
+  }
+
+  window.RueCommune = window.RueCommune || {};
+  window.RueCommune.publicMap = function (map, config) {
+    var form = document.getElementById("rc-filters");
+    var status = document.getElementById("rc-status");
+    var listLink = document.getElementById("rc-list-link");
+    var cluster = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 50 });
+    map.addLayer(cluster);
+    var current = { cluster: cluster, counts: {}, total: 0, ready: null, generation: 0 };
+    window.RueCommune.current = current;
+
+    fetch(config.communes).then(function (r) { return r.ok ? r.json() : null; }).then(function (fc) {
+      if (fc) {
+        L.geoJSON(fc, { interactive: false, style: { color: "#6b7785", weight: 1, fill: false } }).addTo(map);
+      }
+    }).catch(function () { /* outlines are a comfort, the map works without them */ });
+
+    function params() {
+      var p = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) { if (value !== "") { p.append(key, value); } });
+      var boxes = form.querySelectorAll('input[name="state"]');
+      var checked = form.querySelectorAll('input[name="state"]:checked');
+      if (checked.length === boxes.length) { p.delete("state"); }
+      return p;
+    }
+
+    function showCounts() {
+      form.querySelectorAll(".rc-count").forEach(function (span) {
+        var n = current.counts[span.getAttribute("data-state")] || 0;
+        span.textContent = "(" + n + ")";
+      });
+    }
+
+    async function load() {
+      var generation = ++current.generation;
+      var p = params();
+      var shown = new URLSearchParams(p);
+      if (listLink) { listLink.href = config.listUrl + "?" + shown.toString(); }
+      history.replaceState(null, "", "?" + shown.toString());
+      status.textContent = config.text.loading;
+      status.removeAttribute("data-total");
+      p.set("limit", String(config.pageSize));
+      // No state ticked: nothing to show, and nothing to ask the server.
+      var url = form.querySelector('input[name="state"]:checked') ? config.geojson + "?" + p.toString() : null;
+      var markers = [];
+      var counts = {};
+      var truncated = false;
+      while (url) {
+        var response = await fetch(url, { headers: { Accept: "application/geo+json" } });
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        var fc = await response.json();
+        if (generation !== current.generation) { return; }
+        fc.features.forEach(function (f) {
+          var p = f.properties;
+          var c = f.geometry.coordinates;
+          var marker = L.marker([c[1], c[0]], { icon: icon(p, config), title: (config.categories[p.category] || p.category) + " · " + (config.states[p.state] || p.state), alt: p.ref, keyboard: true });
+          marker.options.state = p.state;
+          marker.options.ref = p.ref;
+          marker.bindPopup(function () { return popup(p, config); }, { maxWidth: 300 });
+          markers.push(marker);
+          counts[p.state] = (counts[p.state] || 0) + 1;
+        });
+        var next = (fc.links || []).filter(function (l) { return l.rel === "next"; })[0];
+        url = next ? next.href : null;
+        if (url && markers.length >= config.max) { truncated = true; url = null; }
+      }
+      cluster.clearLayers();
+      cluster.addLayers(markers);
+      current.counts = counts;
+      current.total = markers.length;
+      showCounts();
+      status.textContent = markers.length + " " + config.text.shown + (truncated ? ". " + config.text.truncated : "");
+      // For scripts and tests: what is on the map now, readable from the DOM.
+      status.setAttribute("data-total", String(markers.length));
+      status.setAttribute("data-generation", String(generation));
+    }
+
+    function reload() {
+      current.ready = load().catch(function (err) {
+        status.textContent = config.text.load_error;
+        throw err;
+      });
+      return current.ready;
+    }
+
+    form.addEventListener("change", reload);
+    form.addEventListener("submit", function (event) { event.preventDefault(); reload(); });
+    current.reload = reload;
+    reload();
+  };
+}());

@@ -1,0 +1,57 @@
+"""No public page, feed, tile or export carries personal data: unique markers planted in every personal field
+(resident name, email, phone; the agent's name and email; a staff note marked private) are searched for in
+every public answer, and in the dashboard's figures and exports, which officials read."""
+
+import uuid
+
+import mapbox_vector_tile
+
+from core import users
+from dispatch import intake
+from dispatch.models import ReportEvent
+from dispatch.schemas import AgentReportIntake, ContactDetails
+from tests.maps.factory import BELLECOUR
+
+
+def test_no_personal_data_in_any_public_answer(client, session, staff_client):
+    mark = uuid.uuid4().hex[:10]
+    digits = str(10_000_000 + uuid.uuid4().int % 89_999_999)
+    markers = {
+        "resident name": f"Resident{mark}", "resident email": f"resident{mark}@mail.example",
+        "resident phone": f"+33 6 {digits[0:2]} {digits[2:4]} {digits[4:6]} {digits[6:8]}",
+        "agent name": f"Agent{mark}",
+        "agent email": f"agent{mark}@staff.example", "private note": f"PrivateNote{mark}",
+    }
+    agent = users.create(session=session, email=markers["agent email"], name=markers["agent name"], role="agent",
+                         password="a long enough password")
+    report = intake.submit(session=session, channel="phone", staff=agent, data=AgentReportIntake(
+        lat=BELLECOUR[0], lon=BELLECOUR[1], category="pothole", description="Trou profond", channel="phone",
+        contact=ContactDetails(name=markers["resident name"], email=markers["resident email"],
+                               phone=markers["resident phone"], consent_updates=True, consent_remember=True)))
+    session.add(ReportEvent(report_id=report.id, action="note", actor_kind="staff", actor_id=str(agent.id),
+                            role="agent", note=markers["private note"], public=False))
+    session.flush()
+
+    public = ["/map", "/map?lang=en", "/map/list", "/map/list?lang=en", f"/map/list?commune={report.commune_code}",
+              "/api/v1/map/reports", "/api/v1/map/reports?limit=1", "/api/v1/map/reports.csv",
+              "/api/v1/map/communes", f"/reports/{report.ref}"]
+    answers = {path: client.get(path) for path in public}
+    tile = client.get("/tiles/reports/14/8411/5844.pbf")
+    assert report.ref in str(mapbox_vector_tile.decode(tile.content))
+    answers["tile"] = tile
+    official = staff_client("official")
+    for path in ("/dashboard", "/api/v1/dashboard/summary", "/api/v1/dashboard/heatmap",
+                 "/api/v1/dashboard/heatmap.geojson", "/api/v1/dashboard/heatmap.csv", "/api/v1/dashboard/communes",
+                 "/api/v1/dashboard/communes.geojson", "/api/v1/dashboard/communes.csv",
+                 "/api/v1/dashboard/months.csv", "/api/v1/dashboard/channels.csv"):
+        answers[path] = official.get(path)
+
+    assert all(a.status_code == 200 for a in answers.values()), {p: a.status_code for p, a in answers.items()}
+    # the report itself is there, so the search is not vacuous
+    assert report.ref in answers["/api/v1/map/reports"].text and report.ref in answers["/map/list"].text
+    assert report.ref in answers[f"/reports/{report.ref}"].text
+    for path, answer in answers.items():
+        body = answer.content.decode("utf-8", errors="replace")
+        for field, marker in markers.items():
+            assert marker.lower() not in body.lower(), f"{field} leaked in {path}"
+        assert digits not in body.replace(" ", ""), f"resident phone leaked in {path}"
