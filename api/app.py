@@ -9,8 +9,22 @@ from sqlalchemy import Engine
 from api import ogc, open311, problems
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
-from api.routers import agent, auth, health, pages, photos, privacy, reports, residents, staff, tracking, webhooks
-from api.routers import dashboard, map_data, tiles
+from api.routers import (
+    agent,
+    auth,
+    dashboard,
+    health,
+    map_data,
+    pages,
+    photos,
+    privacy,
+    reports,
+    residents,
+    staff,
+    tiles,
+    tracking,
+    webhooks,
+)
 from api.security import SecurityHeaders
 from core.db import get_engine, get_read_engine, session_factory
 from core.settings import Settings, get_settings

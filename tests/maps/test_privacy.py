@@ -24,7 +24,7 @@ def test_no_personal_data_in_any_public_answer(client, session, staff_client):
     }
     agent = users.create(session=session, email=markers["agent email"], name=markers["agent name"], role="agent",
                          password="a long enough password")
-    report = intake.submit(session=session, channel="phone", staff=agent, data=AgentReportIntake(
+    report = intake.submit(session=session, channel="phone", staff=users.principal_of(agent), data=AgentReportIntake(
         lat=BELLECOUR[0], lon=BELLECOUR[1], category="pothole", description="Trou profond", channel="phone",
         contact=ContactDetails(name=markers["resident name"], email=markers["resident email"],
                                phone=markers["resident phone"], consent_updates=True, consent_remember=True)))
