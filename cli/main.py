@@ -1,7 +1,7 @@
 """`ruecommune`: serve, migrate, load zones and the demo, create users, manage the local PostGIS."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,8 +18,9 @@ zones_app = typer.Typer(help="Territory zones.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Residents' data rights and retention.", no_args_is_help=True)
+routing_app = typer.Typer(help="Routing: explain a point, re-route open reports.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users"),
-                  (privacy_app, "privacy")):
+                  (privacy_app, "privacy"), (routing_app, "routing")):
     app.add_typer(sub, name=name)
 console = Console(stderr=True)
 
@@ -74,10 +75,17 @@ def zones_load(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     kind: Annotated[str | None, typer.Option(help="commune, arrondissement or sector")] = None,
     service: Annotated[str | None, typer.Option(help="service code, for sectors")] = None,
+    on: Annotated[str | None, typer.Option(help="date the zones take effect, YYYY-MM-DD (default today)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would change, change nothing")] = False,
 ) -> None:
-    """Load a GeoJSON, GeoPackage or Shapefile of zones (any CRS), versioning what changes."""
-    from geo.loader import load_zones, read_zone_file
+    """Load a GeoJSON, GeoPackage or Shapefile of zones (any CRS), versioning what changes.
+
+    Also lists the open reports the new zones would re-route; `ruecommune routing reroute` moves them.
+    """
+    from datetime import date
+
+    from dispatch.reroute import load_zone_file
+    from geo.loader import read_zone_file
 
     ensure_database()
     with _progress() as progress:
@@ -85,15 +93,64 @@ def zones_load(
         features = list(read_zone_file(file, kind=kind, service_code=service))
         progress.update(task, description=f"loading {len(features)} zones")
         with session_scope() as session:
-            report = load_zones(session=session, features=features, source=file.name, dry_run=dry_run)
-            if dry_run:
-                session.rollback()
-    verb = "would be" if dry_run else ""
-    for label, codes in (("opened", report.opened), ("changed", report.changed),
+            report, plan = load_zone_file(session=session, features=features, source=file.name,
+                                          on=date.fromisoformat(on) if on else None, dry_run=dry_run)
+    verb = "would be " if dry_run else ""
+    suffix = " (dry run: nothing changed)" if dry_run else ""
+    console.print(f"{file.name}: zones valid from {report.valid_from}{suffix}")
+    for label, codes in (("opened", report.opened), ("changed", report.changed), ("updated", report.updated),
                          ("retired", report.retired), ("unchanged", report.unchanged)):
-        console.print(f"{len(codes):4d} {verb} {label}: {', '.join(codes[:12])}{' ...' if len(codes) > 12 else ''}")
+        console.print(f"{len(codes):4d} {verb}{label}: {', '.join(codes[:12])}{' ...' if len(codes) > 12 else ''}")
+    for note in report.notes:
+        console.print(f"     {note}")
     for repair in report.repairs:
         console.print(f"[yellow]repaired[/yellow] {repair}")
+    _print_moves(plan, heading="open reports these zones would re-route")
+
+
+def _print_moves(plan: Any, *, heading: str) -> None:
+    console.print(f"{plan.total_moves} {heading} (of {plan.examined} open)"
+                  + (f"; {plan.outside} outside every commune, left as they are" if plan.outside else ""))
+    for move in plan.moves[:50]:
+        b, a = move.before, move.after
+        console.print(f"  {move.ref} {move.category}: {b['commune']}/{b['service']}/{b['sector']}/{b['team']} -> "
+                      + ("outside the territory" if move.outside else
+                         f"{a['commune']}/{a['service']}/{a['sector']}/{a['team']}"))
+    if plan.total_moves > 50:
+        console.print(f"  ... and {plan.total_moves - 50} more")
+
+
+@routing_app.command("explain")
+def routing_explain(lat: float, lon: float, category: str) -> None:
+    """Why a report at LAT LON in CATEGORY goes where it goes: zones, rules considered, winner."""
+    from geo.service import explain
+
+    ensure_database()
+    with session_scope() as session:
+        found = explain(session=session, lat=lat, lon=lon, category=category)
+    console.print(found.summary_en)
+    for zone in found.covering_zones:
+        console.print(f"  zone {zone['kind']:<14} {zone['code']:<14} {zone['name']}")
+    for rule in found.rules:
+        mark = "[green]won [/green]" if rule["won"] else "lost"
+        console.print(f"  {mark} rule #{rule['id']:<4} {rule['category_code'] or '*':<14} "
+                      f"{(rule['zone_kind'] or 'territory') + ':' + (rule['zone_code'] or '*'):<24} -> "
+                      f"{rule['service_code']:<12} prio {rule['priority']}: {rule['reason_en']}")
+
+
+@routing_app.command("reroute")
+def routing_reroute(
+    apply: Annotated[bool, typer.Option("--apply", help="move them for real (default: dry run)")] = False,
+    reason: Annotated[str, typer.Option(help="written to each moved report's history")] = "",
+) -> None:
+    """Route every open report again with the current zones and rules: a dry run unless --apply."""
+    from dispatch.reroute import reroute_open_reports
+
+    ensure_database()
+    with _progress() as progress, session_scope() as session:
+        progress.add_task("re-routing open reports", total=None)
+        plan = reroute_open_reports(session=session, dry_run=not apply, reason=reason, actor_kind="operator")
+    _print_moves(plan, heading="open reports moved" if apply else "open reports would move (dry run; --apply)")
 
 
 @demo_app.command("load")

@@ -32,6 +32,12 @@ class OutsideTerritory(DomainError):
     title_fr = "Lieu hors du territoire"
 
 
+class SwappedCoordinates(OutsideTerritory):
+    code = "report.swapped_coordinates"
+    title_en = "Latitude and longitude look swapped"
+    title_fr = "Latitude et longitude semblent inversées"
+
+
 class InvalidLocation(DomainError):
     code = "report.invalid_location"
     status = 422

@@ -1,6 +1,7 @@
 """Re-routing open reports in bulk after zones or rules change: a dry run that lists moves, then for real."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from geo.bulk import create_input, route_input
+from geo.loader import LoadReport, ZoneFeature, load_zones
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # A report in one of these states is finished: its routing is history and never moves.
@@ -78,3 +80,23 @@ def reroute_open_reports(*, session: Session, dry_run: bool = True, reason: str 
         session.expire_all()
     session.flush()
     return plan
+
+
+def load_zone_file(*, session: Session, features: list[ZoneFeature], source: str, on: date | None = None,
+                   dry_run: bool = True) -> tuple[LoadReport, ReroutePlan]:
+    """Load zones and say which open reports they would move (a dry run of re-routing, never applied here).
+
+    A dry run loads for real inside a savepoint and rolls it back, so what it reports is exactly what the
+    load would do, re-routing preview included.
+    """
+    if not dry_run:
+        report = load_zones(session=session, features=features, source=source, on=on)
+        return report, reroute_open_reports(session=session, dry_run=True)
+    savepoint = session.begin_nested()
+    try:
+        report = load_zones(session=session, features=features, source=source, on=on)
+        plan = reroute_open_reports(session=session, dry_run=True)
+    finally:
+        savepoint.rollback()
+    report.dry_run = True
+    return report, plan

@@ -1,6 +1,7 @@
 """The demo territory: Lyon's communes and arrondissements, services, categories, rules, illustrative sectors."""
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -11,6 +12,8 @@ from geo.models import Category, RoutingRule, Service
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNES_FILE = DATA_DIR / "metropole-lyon-communes.geojson"
+# The 58-commune map took effect on 1 January 2024 (Oullins-Pierre-Bénite); the demo dates its zones so.
+TERRITORY_DATE = date(2024, 1, 1)
 ARRONDISSEMENTS_FILE = DATA_DIR / "lyon-arrondissements.geojson"
 
 SERVICES = [
@@ -92,7 +95,7 @@ def build_sectors(*, session: Session) -> None:
             session.execute(
                 text("""
                 INSERT INTO zones (kind, code, name, service_code, valid_from, source, geom)
-                SELECT 'sector', :code, :name, :service, DATE '2020-01-01', 'demo (illustrative)',
+                SELECT 'sector', :code, :name, :service, DATE '2024-01-01', 'demo (illustrative)',
                        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(
                            ST_Union(geom), ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326))), 3))
                 FROM zones WHERE kind = 'commune' AND valid_to IS NULL
@@ -109,7 +112,7 @@ def load_territory(*, session: Session, progress: Callable[[str], None] = lambda
     for path in (COMMUNES_FILE, ARRONDISSEMENTS_FILE):
         progress(f"zones: {path.name}")
         features = list(read_zone_file(path))
-        reports.append(load_zones(session=session, features=features, source=path.name))
+        reports.append(load_zones(session=session, features=features, source=path.name, on=TERRITORY_DATE))
     progress("services, categories and rules")
     load_reference_data(session=session)
     progress("illustrative sectors")

@@ -1,5 +1,6 @@
 """Read zone files (GeoJSON, GeoPackage, Shapefile, any CRS) and load them as versioned zones."""
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,9 +19,17 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidZoneFile
 from geo.models import Zone
 
+# Attribute names accepted for each field; Shapefiles cut names to 10 characters, hence the short forms.
 CODE_FIELDS = ("insee", "code", "code_insee", "id")
 NAME_FIELDS = ("nom", "name", "libelle")
+PARENT_FIELDS = ("commune_insee", "commune_in")
+POSTCODE_FIELDS = ("codes_postaux", "codes_post", "postcodes")
+SUCCESSOR_FIELDS = ("insee_commune_actuelle", "insee_comm")
 KIND_BY_TYPE = {"commune": "commune", "arrondissement-municipal": "arrondissement", "arrondissement": "arrondissement"}
+KINDS = ("commune", "arrondissement", "sector")
+# Two versions of a zone closer than this (degrees, about 1 cm) are the same shape: a file written in
+# Lambert-93 and read back differs from the original by float noise, not by a redrawn border.
+SAME_SHAPE_DEGREES = 1e-7
 
 
 @dataclass
@@ -35,31 +44,39 @@ class ZoneFeature:
     population: int | None = None
     postcodes: list[str] = field(default_factory=list)
     service_code: str | None = None
+    successor_code: str | None = None
     repair: str | None = None
 
 
 @dataclass
 class LoadReport:
-    """What loading a file did (or, in a dry run, would do)."""
+    """What loading a file did (or, in a dry run, would do), by zone code."""
 
     opened: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    valid_from: date | None = None
+    dry_run: bool = False
 
 
 def _first(props: dict[str, Any], names: tuple[str, ...]) -> Any:
     for name in names:
-        if props.get(name) not in (None, ""):
-            return props[name]
+        value = props.get(name)
+        if value is not None and not (isinstance(value, str) and value == ""):
+            return value
     return None
 
 
 def _string_list(value: Any) -> list[str]:
-    """A list field (GDAL gives numpy arrays) as a list of strings; anything else as empty."""
-    if value is None or isinstance(value, str):
+    """A list field (GDAL gives numpy arrays; Shapefiles hold "69001,69002") as a list of strings."""
+    if value is None:
         return []
+    if isinstance(value, str):
+        return [part for part in re.split(r"[,;\s]+", value) if part]
     return [str(item) for item in value]
 
 
@@ -80,6 +97,9 @@ def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
 
 def read_zone_file(path: Path, *, kind: str | None = None, service_code: str | None = None) -> Iterator[ZoneFeature]:
     """Yield the file's zones reprojected to WGS84; invalid geometries are repaired and the repair said."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidZoneFile(f"Unknown zone kind '{kind}' (expected one of {', '.join(KINDS)})",
+                              f"Type de zone « {kind} » inconnu (attendu : {', '.join(KINDS)})")
     try:
         meta, _fids, wkb, field_data = pyogrio.raw.read(path)
     except Exception as exc:  # pyogrio raises many GDAL error types
@@ -95,51 +115,86 @@ def read_zone_file(path: Path, *, kind: str | None = None, service_code: str | N
         if code is None or raw is None:
             raise InvalidZoneFile(f"Feature #{i} of {path.name} has no code or no geometry",
                                   f"L'objet n°{i} de {path.name} n'a pas de code ou pas de géométrie")
-        geom = shapely.from_wkb(raw)
+        geom = shapely.force_2d(shapely.from_wkb(raw))
         if to_wgs84 is not None:
             geom = shapely.ops.transform(to_wgs84, geom)
         repair = None
         if not geom.is_valid:
             repair = f"{code}: {shapely.is_valid_reason(geom)} -> repaired with make_valid"
             geom = shapely.make_valid(geom)
+        areal = _as_multipolygon(geom)
+        if areal.is_empty:
+            raise InvalidZoneFile(f"Zone {code} of {path.name} has no area (not a polygon)",
+                                  f"La zone {code} de {path.name} n'a pas de surface (pas un polygone)")
         feature_kind = kind or KIND_BY_TYPE.get(str(props.get("type") or ""), "commune")
-        parent = props.get("commune_insee") if feature_kind == "arrondissement" else None
-        postcodes = props.get("codes_postaux")
+        parent = _first(props, PARENT_FIELDS) if feature_kind == "arrondissement" else None
+        successor = _first(props, SUCCESSOR_FIELDS)
+        population = props.get("population")
         yield ZoneFeature(
             kind=feature_kind, code=str(code), name=str(_first(props, NAME_FIELDS) or code),
-            geom=_as_multipolygon(geom), parent_code=parent,
-            population=int(props["population"]) if props.get("population") not in (None, "") else None,
-            postcodes=_string_list(postcodes),
-            service_code=service_code or props.get("service"), repair=repair,
+            geom=areal, parent_code=str(parent) if parent is not None else None,
+            population=int(population) if population not in (None, "") else None,
+            postcodes=_string_list(_first(props, POSTCODE_FIELDS)),
+            service_code=service_code or props.get("service"),
+            successor_code=str(successor) if successor not in (None, "", str(code)) else None, repair=repair,
         )
+
+
+def _same_shape(a: BaseGeometry, b: BaseGeometry) -> bool:
+    return bool(a.equals(b) or shapely.hausdorff_distance(a, b) < SAME_SHAPE_DEGREES)
 
 
 def load_zones(
     *, session: Session, features: list[ZoneFeature], source: str, on: date | None = None,
     replace_kinds: bool = True, dry_run: bool = False,
 ) -> LoadReport:
-    """Version zones: new codes open, changed ones close and reopen, missing ones retire (per kind loaded).
+    """Version zones as of `on` (today by default), per kind present in the file.
 
-    Reports keep the commune they were given at intake: nothing here touches them.
+    A new code opens a zone; a redrawn or renamed one is closed and reopened (valid_to / valid_from); a code
+    missing from the file is retired (sectors: only those of the services the file holds); population,
+    postcodes, parent and successor are updated in place. Reports keep the routing they were given at
+    intake: nothing here touches them (re-routing open reports is dispatch.reroute's job, on request).
     """
     today = on or date.today()
-    report = LoadReport(repairs=[f.repair for f in features if f.repair])
+    report = LoadReport(repairs=[f.repair for f in features if f.repair], valid_from=today, dry_run=dry_run)
+    codes = [(f.kind, f.code) for f in features]
+    duplicates = sorted({f"{k}:{c}" for k, c in codes if codes.count((k, c)) > 1})
+    if duplicates:
+        raise InvalidZoneFile(f"Zone codes appear twice in {source}: {', '.join(duplicates)}",
+                              f"Des codes de zone apparaissent deux fois dans {source} : {', '.join(duplicates)}")
     kinds = {f.kind for f in features}
     current = {
         (z.kind, z.code): z
         for z in session.scalars(select(Zone).where(Zone.valid_to.is_(None), Zone.kind.in_(kinds)))
     }
+    too_late = sorted(z.code for z in current.values() if z.valid_from > today)
+    if too_late:
+        raise InvalidZoneFile(
+            f"{source} is dated {today}, before the current version of {', '.join(too_late[:5])}: load zones "
+            "in the order they took effect",
+            f"{source} est daté du {today}, avant la version en vigueur de {', '.join(too_late[:5])} : chargez "
+            "les zones dans l'ordre où elles ont pris effet",
+        )
     seen: set[tuple[str, str]] = set()
     for feature in features:
         key = (feature.kind, feature.code)
         seen.add(key)
         existing = current.get(key)
         if existing is not None:
-            same = to_shape(existing.geom).equals(feature.geom) and existing.name == feature.name
-            if same:
-                report.unchanged.append(feature.code)
+            if _same_shape(to_shape(existing.geom), feature.geom) and existing.name == feature.name:
+                attrs = (feature.population, feature.postcodes, feature.parent_code, feature.successor_code)
+                if attrs == (existing.population, list(existing.postcodes or []), existing.parent_code,
+                             existing.successor_code):
+                    report.unchanged.append(feature.code)
+                    continue
+                report.updated.append(feature.code)
+                if not dry_run:
+                    existing.population, existing.postcodes, existing.parent_code, existing.successor_code = (
+                        feature.population, feature.postcodes, feature.parent_code, feature.successor_code)
                 continue
             report.changed.append(feature.code)
+            if existing.name != feature.name:
+                report.notes.append(f"{feature.code}: {existing.name} -> {feature.name}")
             if not dry_run:
                 existing.valid_to = today
                 session.flush()
@@ -149,14 +204,25 @@ def load_zones(
             session.add(Zone(
                 kind=feature.kind, code=feature.code, name=feature.name, parent_code=feature.parent_code,
                 service_code=feature.service_code, population=feature.population, postcodes=feature.postcodes,
+                successor_code=feature.successor_code,
                 valid_from=today, source=source, geom=from_shape(feature.geom, srid=4326),
             ))
     if replace_kinds:
+        file_services = {f.service_code for f in features}
         for key, zone in current.items():
-            if key not in seen and (zone.kind != "sector" or zone.service_code in
-                                    {f.service_code for f in features}):
+            if key not in seen and (zone.kind != "sector" or zone.service_code in file_services):
                 report.retired.append(zone.code)
+                successor = zone.successor_code or next(
+                    (f.code for f in features if f.kind == zone.kind and _covers_most(f.geom, to_shape(zone.geom))),
+                    None)
+                report.notes.append(f"{zone.code} {zone.name} retired" + (f", now part of {successor}"
+                                                                           if successor else ""))
                 if not dry_run:
                     zone.valid_to = today
     session.flush()
     return report
+
+
+def _covers_most(new: BaseGeometry, old: BaseGeometry) -> bool:
+    """Whether a zone of the file takes over most of a retired zone (a merger), to name its successor."""
+    return bool(new.intersects(old) and new.intersection(old).area > 0.9 * old.area)

@@ -35,6 +35,7 @@ class Zone(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
+    successor_code: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("MULTIPOLYGON", 4326, spatial_index=False))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidLocation, OutsideTerritory, UnknownCategory
+from core.errors import InvalidLocation, OutsideTerritory, SwappedCoordinates, UnknownCategory
 from core.settings import get_settings
 from geo.models import Category
 from geo.sqlfiles import SQL_DIR, sql
@@ -33,6 +33,11 @@ class Assignment:
     team: str | None
     rule_id: int | None
 
+    @property
+    def triage(self) -> bool:
+        """No rule matched: the relations centre triages the report by hand."""
+        return self.service_code is None
+
 
 @dataclass
 class Explanation:
@@ -41,6 +46,8 @@ class Explanation:
     covering_zones: list[dict[str, Any]]
     assignment: Assignment
     rules: list[dict[str, Any]] = field(default_factory=list)
+    summary_en: str = ""
+    summary_fr: str = ""
 
 
 def check_coordinates(*, lat: float, lon: float) -> None:
@@ -62,11 +69,9 @@ def get_category_or_raise(*, session: Session, code: str) -> Category:
 def _outside(*, session: Session, lat: float, lon: float) -> OutsideTerritory:
     """The error for a point outside every commune, spotting swapped latitude and longitude."""
     territory = get_settings().territory_name
-    swapped = -90 <= lon <= 90 and session.execute(
-        sql("covering_zones"), {"lat": lon, "lon": lat}
-    ).first() is not None
+    swapped = -90 <= lon <= 90 and bool(session.scalar(sql("in_territory"), {"lat": lon, "lon": lat}))
     if swapped:
-        return OutsideTerritory(
+        return SwappedCoordinates(
             f"The point (lat={lat}, lon={lon}) is outside {territory}, but (lat={lon}, lon={lat}) is inside: "
             "latitude and longitude look swapped.",
             f"Le point (lat={lat}, lon={lon}) est hors de {territory}, mais (lat={lon}, lon={lat}) y est : "
@@ -98,30 +103,62 @@ def assign(*, session: Session, lat: float, lon: float, category: str) -> Assign
     )
 
 
-def _why_lost(rule: dict[str, Any], winner: dict[str, Any] | None) -> str:
+ZONE_WORDS = {1: ("an arrondissement", "un arrondissement"), 2: ("a commune", "une commune"),
+              3: ("a service sector", "un secteur de service"), 4: ("the whole territory", "tout le territoire")}
+CATEGORY_WORDS = {1: ("this very category", "cette catégorie même"), 2: ("its parent category", "sa catégorie mère"),
+                  3: ("any category", "toute catégorie")}
+
+
+def _why_lost(rule: dict[str, Any], winner: dict[str, Any] | None) -> tuple[str, str]:
+    """Why a rule did not win, in English and French, following the precedence of assign.sql."""
     if not rule["category_matches"]:
-        return "category does not match"
+        return "its category does not match", "sa catégorie ne correspond pas"
     if not rule["zone_matches"]:
-        return "zone does not cover the point"
+        return "its zone does not cover the point", "sa zone ne couvre pas le point"
     assert winner is not None
     if rule["zone_rank"] > winner["zone_rank"]:
-        return "a rule on a more specific zone won"
+        return "a rule on a more specific zone won", "une règle sur une zone plus précise l'emporte"
     if rule["category_rank"] > winner["category_rank"]:
-        return "a rule on a more specific category won"
+        return "a rule on a more specific category won", "une règle sur une catégorie plus précise l'emporte"
     if rule["priority"] < winner["priority"]:
-        return "a rule with a higher priority won"
-    return "same precedence; the rule with the lower id won (stable tie-break)"
+        return "a rule with a higher priority won", "une règle de priorité plus haute l'emporte"
+    return ("same precedence: the rule with the lower id won (stable tie-break)",
+            "même rang : la règle de plus petit numéro l'emporte (départage stable)")
 
 
 def explain(*, session: Session, lat: float, lon: float, category: str) -> Explanation:
-    """Why a point and category land where they do: zones, every rule considered, the winner."""
+    """Why a point and category land where they do: the covering zones, every rule considered, the winner.
+
+    The assignment is the very one intake makes (geo/sql/assign.sql); the rules are ranked by
+    candidate_rules.sql with the same precedence, and the two must name the same winner.
+    """
     get_category_or_raise(session=session, code=category)
     assignment = assign(session=session, lat=lat, lon=lon, category=category)
     zones = [dict(r) for r in session.execute(sql("covering_zones"), {"lat": lat, "lon": lon}).mappings()]
     rules = [dict(r) for r in session.execute(
         sql("candidate_rules"), {"lat": lat, "lon": lon, "category": category}).mappings()]
     winner = rules[0] if rules and rules[0]["category_matches"] and rules[0]["zone_matches"] else None
+    if (winner["id"] if winner else None) != assignment.rule_id:
+        raise RuntimeError(f"explain and assign disagree at ({lat}, {lon}, {category}): "
+                           f"{winner and winner['id']} != {assignment.rule_id}")
     for rule in rules:
         rule["won"] = rule is winner
-        rule["reason"] = "winner" if rule is winner else _why_lost(rule, winner)
-    return Explanation(covering_zones=zones, assignment=assignment, rules=rules)
+        rule["reason_en"], rule["reason_fr"] = ("winner", "retenue") if rule is winner else _why_lost(rule, winner)
+    where = f"{assignment.commune_name} ({assignment.commune_code})"
+    if winner is None:
+        summary = (f"In {where}, no rule matches '{category}': the report goes to the relations centre's "
+                   "triage queue.",
+                   f"À {where}, aucune règle ne couvre « {category} » : le signalement va dans la file de tri "
+                   "du centre de relation.")
+    else:
+        zone_en, zone_fr = ZONE_WORDS[winner["zone_rank"]]
+        cat_en, cat_fr = CATEGORY_WORDS[winner["category_rank"]]
+        target = str(assignment.service_code) + (f", sector {assignment.sector_code}" if assignment.sector_code else "")
+        target_fr = str(assignment.service_code) + (f", secteur {assignment.sector_code}" if assignment.sector_code
+                                               else "")
+        summary = (f"In {where}, rule #{winner['id']} on {zone_en} and {cat_en} sends '{category}' to {target}"
+                   + (f" (team {assignment.team})" if assignment.team else "") + ".",
+                   f"À {where}, la règle n°{winner['id']} sur {zone_fr} et {cat_fr} envoie « {category} » à "
+                   f"{target_fr}" + (f" (équipe {assignment.team})" if assignment.team else "") + ".")
+    return Explanation(covering_zones=zones, assignment=assignment, rules=rules,
+                       summary_en=summary[0], summary_fr=summary[1])
