@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyogrio.raw
+import numpy as np
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from pyproj import CRS, Transformer
@@ -106,9 +107,12 @@ def read_zone_file(path: Path, *, kind: str | None = None, service_code: str | N
         raise InvalidZoneFile(f"Cannot read {path.name}: {exc}", f"Lecture impossible de {path.name} : {exc}") from exc
     names = list(meta["fields"])
     source_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
-    to_wgs84: Callable[..., Any] | None = None
+    to_wgs84: Callable[[Any], Any] | None = None
     if not source_crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        to_wgs84 = Transformer.from_crs(source_crs, 4326, always_xy=True).transform
+        transformer = Transformer.from_crs(source_crs, 4326, always_xy=True)
+
+        def to_wgs84(xy: Any) -> Any:
+            return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
     for i, raw in enumerate(wkb):
         props = {name: field_data[j][i] for j, name in enumerate(names)}
         code = _first(props, CODE_FIELDS)
@@ -117,7 +121,7 @@ def read_zone_file(path: Path, *, kind: str | None = None, service_code: str | N
                                   f"L'objet n°{i} de {path.name} n'a pas de code ou pas de géométrie")
         geom = shapely.force_2d(shapely.from_wkb(raw))
         if to_wgs84 is not None:
-            geom = shapely.ops.transform(to_wgs84, geom)
+            geom = shapely.transform(geom, to_wgs84)
         repair = None
         if not geom.is_valid:
             repair = f"{code}: {shapely.is_valid_reason(geom)} -> repaired with make_valid"
