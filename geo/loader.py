@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyogrio.raw
 import numpy as np
+import pyogrio.raw
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from pyproj import CRS, Transformer
