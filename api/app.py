@@ -53,8 +53,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")
     for router in (health.router, auth.router, staff.router, reports.router, agent.router, residents.router,
-                   residents.public_router, photos.router, tracking.router, routing.router, pages.router, privacy.router,
-                   webhooks.router):
+                   residents.public_router, photos.router, tracking.router, routing.router, pages.router,
+                   privacy.router, webhooks.router):
         app.include_router(router)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

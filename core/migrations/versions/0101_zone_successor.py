@@ -1,7 +1,7 @@
 """Zones remember their successor: a commune merged into another (Pierre-Bénite 69152 -> 69149) says so.
 
 Revision ID: 0101
-Revises: 0100
+Revises: 0500
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0101"
-down_revision: str | None = "0100"
+down_revision: str | None = "0500"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
