@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import ogc, open311, problems
+from api import ogc, open311, openapi, problems
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -48,6 +48,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.photo_storage = get_storage()
     app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url)
     app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")

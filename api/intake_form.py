@@ -93,10 +93,14 @@ async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload
             continue
         if name == "contact":
             try:
-                contact.update(json.loads(value))
+                parsed = json.loads(value)
             except ValueError as exc:
                 raise RequestValidationError([{"loc": ("body", "contact"), "msg": "contact is not valid JSON",
                                                "type": "json_invalid"}]) from exc
+            if not isinstance(parsed, dict):  # found by the schemathesis fuzz: `contact=false` crashed here
+                raise RequestValidationError([{"loc": ("body", "contact"), "msg": "contact must be a JSON object",
+                                               "type": "dict_type"}])
+            contact.update(parsed)
         elif name in CONTACT_FIELDS:
             contact[CONTACT_FIELDS[name]] = value
         else:
