@@ -249,12 +249,11 @@ def worker(
     poll: Annotated[float, typer.Option(help="seconds between rounds")] = 1.0,
 ) -> None:
     """Deliver queued emails and webhooks (retries with backoff) and run periodic tasks (deadlines)."""
-    import logging
-
     from core.db import session_factory
+    from core.logging import configure
     from dispatch import worker as worker_mod
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()  # JSON lines, with emails and phone numbers redacted
     ensure_database()
     tally = worker_mod.run(factory=session_factory(), handlers=worker_mod.default_handlers(),
                            tasks=worker_mod.default_tasks(), once=once, poll_seconds=poll)

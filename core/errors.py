@@ -109,6 +109,13 @@ class PhotoTooLarge(DomainError):
     title_fr = "Photo trop volumineuse"
 
 
+class StorageFull(DomainError):
+    code = "photo.storage_full"
+    status = 507
+    title_en = "Photo storage full"
+    title_fr = "Stockage des photos plein"
+
+
 class PhotoTooManyPixels(DomainError):
     code = "photo.too_many_pixels"
     status = 422

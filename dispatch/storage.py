@@ -1,13 +1,17 @@
 """Where photo files live: a local folder by default, S3-compatible object storage as an option."""
 
 import contextlib
+import errno
 import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.errors import StorageFull
 from core.settings import Settings, get_settings
+
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
 
 class PhotoStorage(Protocol):
@@ -41,6 +45,18 @@ class LocalStorage:
         path = self._path(key)
         if path.exists():
             return False
+        try:
+            self._write(path, data)
+        except OSError as exc:
+            if exc.errno in NO_SPACE:
+                raise StorageFull(
+                    "The photo storage is full: nothing was recorded. Please try again later.",
+                    "Le stockage des photos est plein : rien n'a été enregistré. Réessayez plus tard.") from exc
+            raise
+        return True
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename: a reader never sees half a file, a crash leaves only a temp file.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -51,7 +67,6 @@ class LocalStorage:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return True
 
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
