@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import ogc, open311, openapi, problems
+from api.limits import BodySizeLimit
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -49,6 +50,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
     problems.install(app)
     openapi.install(app)
+    app.add_middleware(BodySizeLimit, multipart_limit=lambda: (
+        app.state.settings.photo_max_count * app.state.settings.photo_max_bytes + 1024 * 1024))
     app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url)
     app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
