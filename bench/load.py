@@ -46,14 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (600 for the acceptance run)")
     parser.add_argument("--users", type=int, default=50, help="concurrent simulated clients")
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)
 
     url = bench_database("ruecommune_load", seed_reports=20_000)
     server = start_server(url, env={"RUECOMMUNE_INTAKE_RATE_LIMIT": str(10**9)})
     try:
         dsn = url.replace("postgresql+psycopg2", "postgresql")
         refs_file = Path(tempfile.mkdtemp()) / "answered.txt"
-        env = {"BENCH_MAP_PATH": os.environ.get("BENCH_MAP_PATH", "/api/v1/reports/by-ref/{ref}"),
+        env = {"BENCH_MAP_PATH": os.environ.get(
+            "BENCH_MAP_PATH", "/api/v1/map/reports?bbox={west},{south},{east},{north}&limit=200"),
                "BENCH_REFS_FILE": str(refs_file)}
         started = time.monotonic()
         rows = run_locust(server.url, args.users, args.duration, env)
@@ -90,4 +91,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -14,7 +14,7 @@ from locust import FastHttpUser, between, task
 LAT = (45.72, 45.79)
 LON = (4.80, 4.90)
 CATEGORIES = ("pothole", "overflowing_bin", "illegal_dumping", "graffiti", "broken_streetlight", "damaged_sign")
-MAP_PATH = os.environ.get("BENCH_MAP_PATH", "/api/v1/reports/by-ref/{ref}")
+MAP_PATH = os.environ.get("BENCH_MAP_PATH", "/api/v1/map/reports?bbox={west},{south},{east},{north}&limit=200")
 CREW_COOKIE = os.environ.get("BENCH_CREW_COOKIE", "")
 CREW_NEARBY_PATH = os.environ.get("BENCH_CREW_NEARBY_PATH", "")
 # Every reference answered with 201 is written here, so the run can be checked against the database.
