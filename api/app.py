@@ -13,12 +13,14 @@ from api.ratelimit import RateLimiter
 from api.routers import (
     agent,
     auth,
+    categories,
     dashboard,
     health,
     map_data,
     pages,
     photos,
     privacy,
+    pwa,
     reports,
     residents,
     routing,
@@ -60,6 +62,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
                    residents.public_router, photos.router, tracking.router, routing.router, pages.router,
                    privacy.router, webhooks.router):
         app.include_router(router)
+    app.include_router(categories.router)
+    pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)
     app.include_router(ogc.router)

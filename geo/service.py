@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidLocation, OutsideTerritory, SwappedCoordinates, UnknownCategory
@@ -162,3 +163,8 @@ def explain(*, session: Session, lat: float, lon: float, category: str) -> Expla
                    f"{target_fr}" + (f" (équipe {assignment.team})" if assignment.team else "") + ".")
     return Explanation(covering_zones=zones, assignment=assignment, rules=rules,
                        summary_en=summary[0], summary_fr=summary[1])
+
+
+def list_categories(*, session: Session) -> list[Category]:
+    """Every category, top-level ones first, then by code: what an app offers a resident."""
+    return list(session.scalars(select(Category).order_by(Category.parent_code.nulls_first(), Category.code)))
