@@ -5,5 +5,7 @@ import { t } from "../i18n.js";
 import { esc } from "../util.js";
 
 export async function render(main) {
-  main.innerHTML = `<h1>${esc(t("crew.title"))}</h1><p>${esc(t("crew.signin"))}</p>`;
+  // The crew API is not on the platform yet: say so plainly rather than offer a sign-in that leads nowhere.
+  main.innerHTML = `<h1>${esc(t("crew.title"))}</h1><p>${esc(t("crew.unavailable"))}</p>
+    <p><a href="#/">${esc(t("nav.home"))}</a></p>`;
 }

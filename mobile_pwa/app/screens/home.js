@@ -17,6 +17,5 @@ export async function render(main) {
     </section>
     <ul class="links">
       <li><a href="/map">${esc(t("home.map"))}</a></li>
-      <li><a href="#/crew">${esc(t("home.crew"))}</a></li>
     </ul>`;
 }
