@@ -38,14 +38,15 @@ from maps.assets import STATIC_DIR as MAPS_STATIC
 API_STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, settings: Settings | None = None,
+               read_engine: Engine | None = None) -> FastAPI:
     """Build the app on an engine and settings (the configured ones by default: primary, and replica for reads)."""
     app = FastAPI(
         title="Rue Commune", version="0.1.0", docs_url=None, redoc_url=None,
         description="Residents report problems in public space; the administrations behind them fix them.",
     )
     app.state.session_factory = session_factory(engine or get_engine())
-    app.state.read_session_factory = session_factory(engine or get_read_engine())
+    app.state.read_session_factory = session_factory(read_engine or engine or get_read_engine())
     # Pages read settings from here, so one process can serve two apps set differently (tests: tiles off).
     settings = app.state.settings = settings or get_settings()
     app.state.photo_storage = get_storage()
