@@ -23,8 +23,10 @@ from api.routers import (
     pwa,
     reports,
     residents,
+    respond,
     routing,
     staff,
+    tickets,
     tiles,
     tracking,
     webhooks,
@@ -62,6 +64,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     for router in (health.router, auth.router, staff.router, reports.router, agent.router, residents.router,
                    residents.public_router, photos.router, tracking.router, routing.router, pages.router,
                    privacy.router, webhooks.router):
+        app.include_router(router)
+    # The life of a ticket: staff moves, triage, figures; residents' answers from their emails.
+    for router in (tickets.router, respond.router):
         app.include_router(router)
     app.include_router(categories.router)
     pwa.install(app)

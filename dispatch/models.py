@@ -1,10 +1,10 @@
 """Tables of a ticket's life: the report and its append-only history."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, Computed, DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Integer, SmallInteger, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +42,16 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
+    # The workflow's columns (dispatch.workflow): how it ended, deadline pause, escalation, who holds it.
+    outcome_detail: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheduled_for: Mapped[date | None] = mapped_column(Date)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportEvent(Base):
@@ -142,3 +152,13 @@ class IdempotencyKey(Base):
     response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeadlineRule(Base):
+    """Working days to fix a category, for one commune or (commune NULL) everywhere; else the category's own."""
+
+    __tablename__ = "deadline_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    commune_code: Mapped[str | None] = mapped_column(Text)
+    working_days: Mapped[int] = mapped_column(Integer)

@@ -71,5 +71,7 @@ def run(*, factory: sessionmaker[Session], handlers: dict[str, outbox.Handler], 
 
 
 def default_tasks() -> list[Task]:
-    """Periodic work of the platform (deadline escalation is added by the workflow)."""
-    return []
+    """Periodic work of the platform: escalate overdue tickets, close those past their reopening delay."""
+    from dispatch import workflow
+
+    return [workflow.sweep]

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.auth import SESSION_COOKIE, session_token
 from api.deps import get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
@@ -134,6 +136,13 @@ def client(engine: Engine, session: Session) -> Iterator[TestClient]:
 STAFF_PASSWORD = "correct horse battery staple"
 
 
+@lru_cache
+def _staff_password_hash() -> str:
+    from core.users import _hasher
+
+    return _hasher.hash(STAFF_PASSWORD)
+
+
 @pytest.fixture
 def staff_client(engine: Engine, session: Session) -> Iterator[Callable[..., TestClient]]:
     """A factory of clients signed in as a new staff member: `staff_client("crew", service_code="voirie")`.
@@ -149,16 +158,20 @@ def staff_client(engine: Engine, session: Session) -> Iterator[Callable[..., Tes
     def make(role: str, *, commune_code: str | None = None, service_code: str | None = None,
              sector_codes: tuple[str, ...] = (), language: str = "fr", email: str | None = None) -> TestClient:
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@staff.example"
-        users.create(session=session, email=email, name=f"{role.title()} {email[:6]}", role=role,
-                     password=STAFF_PASSWORD, commune_code=commune_code, service_code=service_code,
-                     sector_codes=list(sector_codes), language=language)
+        # Argon2 is slow on purpose; one hash per run keeps a matrix of a hundred callers quick.
+        user = users.StaffUser(email=email, name=f"{role.title()} {email[:6]}", role=role, commune_code=commune_code,
+                               service_code=service_code, sector_codes=list(sector_codes), language=language,
+                               password_hash=_staff_password_hash(), active=True)
+        session.add(user)
+        session.commit()
         test_client = TestClient(app)
         test_client.__enter__()
         opened.append(test_client)
-        answer = test_client.post("/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD})
-        assert answer.status_code == 200, answer.text
-        test_client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-        test_client.staff = answer.json()["staff"]  # type: ignore[attr-defined]
+        # Signed in as the login endpoint would (tests/api/test_auth.py checks the endpoint itself).
+        cookie, csrf = session_token(user.id)
+        test_client.cookies.set(SESSION_COOKIE, cookie)
+        test_client.headers["X-CSRF-Token"] = csrf
+        test_client.staff = test_client.get("/api/v1/auth/me").json()  # type: ignore[attr-defined]
         return test_client
 
     yield make

@@ -94,7 +94,10 @@ def test_only_admins_manage_staff(staff_client, client):
     assert staff_client("admin").get("/api/v1/staff").status_code == 200
 
 
-def test_logout_forgets_the_session(staff_client):
-    agent = staff_client("agent")
-    assert agent.post("/api/v1/auth/logout").status_code == 204
-    assert agent.get("/api/v1/auth/me").status_code == 401
+def test_logout_forgets_the_session(client, session):
+    users.create(session=session, email="out@staff.example", name="Out", role="agent", password=STAFF_PASSWORD)
+    login = client.post("/api/v1/auth/login", json={"email": "out@staff.example", "password": STAFF_PASSWORD})
+    assert client.get("/api/v1/auth/me").status_code == 200
+    logout = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": login.json()["csrf_token"]})
+    assert logout.status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401

@@ -1,0 +1,196 @@
+"""Telling people: reporters hear of triage, scheduling, resolution and reopening; supervisors of overdue tickets.
+
+Every message goes to the outbox in the caller's transaction. Who hears about a ticket comes from the
+recipient sources: by default every reporter with an email who consented (report_reporters x residents);
+other modules may add theirs with `register_recipient_source`.
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.settings import get_settings
+from dispatch import outbox
+from dispatch.models import Report, ReportEvent
+from dispatch.sqlfiles import sql
+from geo.models import Category, Service
+
+NOTIFIED_STATES = frozenset({"triaged", "scheduled", "resolved", "reopened"})
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone who hears about a ticket: their address, language, and the key their links are signed with."""
+
+    email: str
+    language: str
+    key: str
+
+
+RecipientSource = Callable[[Session, Report], list[Recipient]]
+
+
+def reporters_with_contact(session: Session, report: Report) -> list[Recipient]:
+    """Every reporter of the ticket who gave an email and agreed to be told (intake's residents tables)."""
+    rows = session.execute(sql("reporters_with_contact"), {"report_id": report.id}).mappings()
+    return [Recipient(email=r["email"], language=r["language"] if r["language"] in ("fr", "en") else "fr",
+                      key=f"r{r['resident_id']}") for r in rows]
+
+
+_SOURCES: list[RecipientSource] = [reporters_with_contact]
+
+
+def register_recipient_source(source: RecipientSource) -> None:
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+
+
+def recipients(*, session: Session, report: Report) -> list[Recipient]:
+    """Everyone to tell about this ticket, once per address."""
+    seen: dict[str, Recipient] = {}
+    for source in _SOURCES:
+        for recipient in source(session, report):
+            seen.setdefault(recipient.email.lower(), recipient)
+    return list(seen.values())
+
+
+def resident_token(report_id: int, key: str) -> str:
+    """Signs a resident's links (reopen, feedback) for one ticket: no account, no password."""
+    secret = get_settings().secret_key.encode()
+    digest = hmac.new(secret, f"resident|{report_id}|{key}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def check_resident_token(report_id: int, key: str, token: str) -> bool:
+    return hmac.compare_digest(resident_token(report_id, key), token)
+
+
+def links(report: Report, recipient: Recipient) -> dict[str, str]:
+    base = get_settings().public_base_url.rstrip("/")
+    token = resident_token(report.id, recipient.key)
+    return {"track": f"{base}/reports/{report.ref}",
+            "respond": f"{base}/reports/{report.ref}/respond?r={recipient.key}&t={token}"}
+
+
+def after_photo_urls(*, session: Session, report: Report) -> list[str]:
+    base = get_settings().public_base_url.rstrip("/")
+    return [f"{base}/photos/{h}/display.jpg"
+            for h in session.scalars(sql("after_photos"), {"report_id": report.id})]
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "triaged": "Votre signalement {ref} ({category}) a été pris en compte par le service {service}.",
+        "scheduled": "L'intervention sur votre signalement {ref} ({category}) est programmée.",
+        "resolved": "Votre signalement {ref} ({category}) est résolu : {outcome}.",
+        "reopened": "Votre signalement {ref} ({category}) a été rouvert ; nous reprenons son traitement.",
+        "due": "Échéance prévue : {due}.",
+        "note": "Message du service : {note}",
+        "photo": "Photo après intervention : {url}",
+        "track": "Suivre votre signalement : {url}",
+        "respond": "Pas résolu ? Rouvrez-le ou donnez votre avis : {url}",
+        "subject": "[Rue Commune] {ref} : {state}",
+        "hello": "Bonjour,",
+        "bye": "L'équipe Rue Commune",
+    },
+    "en": {
+        "triaged": "Your report {ref} ({category}) has been taken on by the {service} service.",
+        "scheduled": "Work on your report {ref} ({category}) has been scheduled.",
+        "resolved": "Your report {ref} ({category}) is resolved: {outcome}.",
+        "reopened": "Your report {ref} ({category}) was reopened; we are working on it again.",
+        "due": "Expected by: {due}.",
+        "note": "Message from the service: {note}",
+        "photo": "Photo after the work: {url}",
+        "track": "Follow your report: {url}",
+        "respond": "Not fixed? Reopen it or tell us what you think: {url}",
+        "subject": "[Rue Commune] {ref}: {state}",
+        "hello": "Hello,",
+        "bye": "The Rue Commune team",
+    },
+}
+STATE_NAMES = {
+    "fr": {"triaged": "pris en compte", "scheduled": "intervention programmée", "resolved": "résolu",
+           "reopened": "rouvert"},
+    "en": {"triaged": "acknowledged", "scheduled": "work scheduled", "resolved": "resolved", "reopened": "reopened"},
+}
+OUTCOME_NAMES = {
+    "fr": {"fixed": "réparé", "not_our_responsibility": "ne relève pas de nos services",
+           "duplicate": "déjà signalé (doublon)", "cannot_fix": "ne peut pas être réparé"},
+    "en": {"fixed": "fixed", "not_our_responsibility": "not our responsibility",
+           "duplicate": "already reported (duplicate)", "cannot_fix": "cannot be fixed"},
+}
+
+
+def _names(session: Session, report: Report, lang: str) -> tuple[str, str]:
+    category = session.get(Category, report.category_code)
+    service = session.get(Service, report.service_code) if report.service_code else None
+    category_name = (category.name_fr if lang == "fr" else category.name_en) if category else report.category_code
+    service_name = (service.name_fr if lang == "fr" else service.name_en) if service else (report.service_code or "")
+    return category_name, service_name
+
+
+def compose(*, session: Session, report: Report, event: ReportEvent, recipient: Recipient) -> dict[str, Any]:
+    """The email payload for one reporter, in their language."""
+    lang = recipient.language
+    t = TEXTS[lang]
+    category, service = _names(session, report, lang)
+    state = event.to_state or report.state
+    outcome = report.outcome or ""
+    if outcome and report.outcome_detail:
+        outcome = f"{OUTCOME_NAMES[lang].get(outcome, outcome)} ({report.outcome_detail})"
+    else:
+        outcome = OUTCOME_NAMES[lang].get(outcome, outcome)
+    lines = [t["hello"], "", t[state].format(ref=report.ref, category=category, service=service, outcome=outcome)]
+    if report.due_at is not None and state in ("triaged", "scheduled", "reopened"):
+        from dispatch.deadlines import local_date
+
+        due = local_date(report.due_at)
+        lines.append(t["due"].format(due=due.strftime("%d/%m/%Y") if lang == "fr" else due.isoformat()))
+    if event.note and event.public:
+        lines.append(t["note"].format(note=event.note))
+    if state == "resolved":
+        lines.extend(t["photo"].format(url=url) for url in after_photo_urls(session=session, report=report)[:1])
+    link = links(report, recipient)
+    lines += ["", t["track"].format(url=link["track"])]
+    if state == "resolved":
+        lines.append(t["respond"].format(url=link["respond"]))
+    lines += ["", t["bye"]]
+    subject = t["subject"].format(ref=report.ref, state=STATE_NAMES[lang][state])
+    return {"to": recipient.email, "subject": subject, "text": "\n".join(lines), "lang": lang,
+            "headers": {"X-RueCommune-Ref": report.ref}}
+
+
+def on_transition(*, session: Session, report: Report, event: ReportEvent) -> int:
+    """Queue the reporters' emails for a public move they care about; returns how many were queued."""
+    if not event.public or event.to_state not in NOTIFIED_STATES:
+        return 0
+    queued = 0
+    for recipient in recipients(session=session, report=report):
+        payload = compose(session=session, report=report, event=event, recipient=recipient)
+        if outbox.enqueue(session=session, kind="email", payload=payload, report_id=report.id,
+                          dedupe_key=f"report:{report.id}:v{report.version}:{recipient.email.lower()}") is not None:
+            queued += 1
+    return queued
+
+
+def escalation(*, session: Session, report: Report) -> int | None:
+    """Tell the service's supervisor that a ticket is overdue (French and English in one message)."""
+    service = session.get(Service, report.service_code) if report.service_code else None
+    address = service.supervisor_email if service else None
+    if not address:
+        return None
+    base = get_settings().public_base_url.rstrip("/")
+    due = report.due_at.isoformat() if report.due_at else "?"
+    text_body = (f"Le ticket {report.ref} ({report.category_code}, {report.commune_name}) a dépassé son échéance "
+                 f"({due}) à l'état « {report.state} ».\n"
+                 f"Ticket {report.ref} is overdue (due {due}), state '{report.state}'.\n\n"
+                 f"{base}/api/v1/tickets/{report.id}\n")
+    return outbox.enqueue(session=session, kind="email", report_id=report.id,
+                          dedupe_key=f"report:{report.id}:escalated:{due}",
+                          payload={"to": address, "subject": f"[Rue Commune] En retard / overdue : {report.ref}",
+                                   "text": text_body, "lang": "fr"})

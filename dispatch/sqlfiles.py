@@ -1,0 +1,14 @@
+"""Load the .sql files of dispatch/sql/, next to the code that runs them."""
+
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import TextClause, text
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@cache
+def sql(name: str) -> TextClause:
+    """The named query of dispatch/sql/, parsed once."""
+    return text((SQL_DIR / f"{name}.sql").read_text())

@@ -1,0 +1,127 @@
+"""Roles x endpoints x scopes: every endpoint says who may call it, and nobody reaches outside their scope."""
+
+import pytest
+
+from tests.factories import make_ticket
+
+# name -> (role, scope) of each caller; the ticket is a pothole at Bellecour: Lyon, roads, sector voirie-W.
+CALLERS = {
+    "agent": ("agent", {}),
+    "admin": ("admin", {}),
+    "lyon_staff": ("commune_staff", {"commune_code": "69123"}),
+    "villeurbanne_staff": ("commune_staff", {"commune_code": "69266"}),
+    "roads_staff": ("service_staff", {"service_code": "voirie"}),
+    "waste_staff": ("service_staff", {"service_code": "proprete"}),
+    "roads_crew_west": ("crew", {"service_code": "voirie", "sector_codes": ("voirie-W",)}),
+    "roads_crew_east": ("crew", {"service_code": "voirie", "sector_codes": ("voirie-E",)}),
+    "waste_crew": ("crew", {"service_code": "proprete"}),
+    "official": ("official", {}),
+}
+SEES_TICKET = {"agent", "admin", "lyon_staff", "roads_staff", "roads_crew_west"}
+SEES_PERSONAL_DATA = {"agent", "admin", "lyon_staff", "roads_staff"}
+
+
+@pytest.fixture
+def callers(staff_client):
+    return {name: staff_client(role, **scope) for name, (role, scope) in CALLERS.items()}
+
+
+@pytest.fixture
+def partner(staff_client, client):
+    key = staff_client("admin").post("/api/v1/staff/api-keys", json={"name": "Partenaire", "role": "partner"})
+    client.headers["X-API-Key"] = key.json()["key"]
+    return client
+
+
+def test_reading_a_ticket_and_its_history(callers, partner, session, client):
+    ticket = make_ticket(session, state="in_progress")
+    for name, caller in callers.items():
+        for path in (f"/api/v1/tickets/{ticket.id}", f"/api/v1/tickets/{ticket.id}/history"):
+            answer = caller.get(path)
+            assert answer.status_code == (200 if name in SEES_TICKET else 403), (name, path, answer.text)
+        listed = {t["id"] for t in caller.get("/api/v1/tickets?limit=500").json()} \
+            if name != "official" else set()
+        assert (ticket.id in listed) == (name in SEES_TICKET and name != "official"), name
+    assert partner.get(f"/api/v1/tickets/{ticket.id}").status_code == 403
+    anonymous = client.get(f"/api/v1/tickets/{ticket.id}", headers={"X-API-Key": ""})
+    assert anonymous.status_code == 401
+
+
+def test_personal_data_only_for_those_whose_scope_allows_it(callers, session):
+    ticket = make_ticket(session, state="triaged")
+    for name in SEES_TICKET:
+        body = callers[name].get(f"/api/v1/tickets/{ticket.id}").json()
+        assert (body["reporters"] is not None) == (name in SEES_PERSONAL_DATA), name
+    # A commune agent reading another commune's ticket gets nothing of it, residents included.
+    other = callers["villeurbanne_staff"].get(f"/api/v1/tickets/{ticket.id}")
+    assert other.status_code == 403 and "reporters" not in other.json()
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("roads_crew_west", 200), ("roads_staff", 200), ("admin", 200),
+    ("waste_crew", 403),  # a crew member closing another service's ticket
+    ("roads_crew_east", 403),  # same service, another sector
+    ("agent", 403),  # the relations centre does not declare field work done
+    ("lyon_staff", 403), ("official", 403), ("villeurbanne_staff", 403), ("waste_staff", 403),
+])
+def test_resolving_a_ticket_in_progress(callers, session, name, status):
+    ticket = make_ticket(session, state="in_progress")
+    answer = callers[name].post(f"/api/v1/tickets/{ticket.id}/transition",
+                                json={"to": "resolved", "version": ticket.version, "outcome": "fixed"})
+    assert answer.status_code == status, answer.text
+    session.refresh(ticket)
+    assert ticket.state == ("resolved" if status == 200 else "in_progress")
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("agent", 200), ("admin", 200), ("roads_crew_west", 403), ("roads_staff", 403), ("waste_crew", 403),
+    ("lyon_staff", 403), ("official", 403),
+])
+def test_closing_a_resolved_ticket(callers, session, name, status):
+    ticket = make_ticket(session, state="resolved")
+    answer = callers[name].post(f"/api/v1/tickets/{ticket.id}/transition",
+                                json={"to": "closed", "version": ticket.version})
+    assert answer.status_code == status, answer.text
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("agent", 200), ("admin", 200), ("roads_staff", 200),
+    ("waste_staff", 403), ("roads_crew_west", 403), ("lyon_staff", 403), ("official", 403),
+])
+def test_transferring_a_ticket(callers, session, name, status):
+    ticket = make_ticket(session, state="triaged")
+    answer = callers[name].post(f"/api/v1/tickets/{ticket.id}/transfer",
+                                json={"service": "eau", "reason": "Fuite sous la chaussée", "version": ticket.version})
+    assert answer.status_code == status, answer.text
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/api/v1/triage", {"agent", "admin"}),
+    ("/api/v1/figures", {"agent", "admin", "official"}),
+    ("/api/v1/staff", {"admin"}),
+])
+def test_desk_endpoints(callers, path, allowed):
+    for name, caller in callers.items():
+        assert caller.get(path).status_code == (200 if name in allowed else 403), (name, path)
+
+
+def test_recategorise_is_for_the_relations_centre(callers, session):
+    for name, caller in callers.items():
+        ticket = make_ticket(session, state="new")
+        answer = caller.post(f"/api/v1/tickets/{ticket.id}/recategorise",
+                             json={"category": "damaged_pavement", "version": ticket.version})
+        assert answer.status_code == (200 if name in {"agent", "admin"} else 403), (name, answer.text)
+
+
+def test_figures_carry_no_personal_data(callers, session):
+    make_ticket(session, state="triaged")
+    rows = callers["official"].get("/api/v1/figures").json()
+    assert rows and set(rows[0]) == {"commune_code", "commune_name", "state", "count", "overdue"}
+
+
+def test_history_cannot_be_edited_or_deleted_through_the_api(callers, session):
+    ticket = make_ticket(session)
+    admin = callers["admin"]
+    for method in ("put", "patch", "delete"):
+        answer = getattr(admin, method)(f"/api/v1/tickets/{ticket.id}/history")
+        assert answer.status_code == 405, method

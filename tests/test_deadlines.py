@@ -1,0 +1,82 @@
+"""Deadlines in working days: weekends, French public holidays (14 July), and the pause while waiting."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from dispatch import deadlines, workflow
+from dispatch.models import DeadlineRule, Report
+from tests.factories import actor, make_ticket
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(y, m, d, h=10):
+    return datetime(y, m, d, h, tzinfo=PARIS)
+
+
+def test_across_a_weekend():
+    friday = at(2026, 7, 3)
+    assert deadlines.add_working_days(friday, 1) == datetime(2026, 7, 6, 23, 59, 59, tzinfo=PARIS)  # Monday
+    assert deadlines.add_working_days(at(2026, 7, 4), 1).date() == date(2026, 7, 6)  # filed on Saturday
+    assert deadlines.add_working_days(friday, 5).date() == date(2026, 7, 10)
+
+
+def test_across_14_july():
+    monday = at(2026, 7, 13)
+    assert not deadlines.is_working_day(date(2026, 7, 14))
+    assert deadlines.add_working_days(monday, 1).date() == date(2026, 7, 15)
+    # Friday 10 July + 3: Monday 13, (Tuesday 14 off), Wednesday 15, Thursday 16.
+    assert deadlines.add_working_days(at(2026, 7, 10), 3).date() == date(2026, 7, 16)
+
+
+def test_a_pause_costs_the_working_days_spent_waiting():
+    # Waiting from Friday 10 July to Wednesday 15 July: Monday 13 and Wednesday 15 count, the weekend and the 14th not.
+    assert deadlines.working_days_between(at(2026, 7, 10), at(2026, 7, 15)) == 2
+    assert deadlines.working_days_between(at(2026, 7, 10, 9), at(2026, 7, 10, 17)) == 0
+
+
+def test_deadline_per_category_and_commune(session):
+    assert deadlines.working_days_for(session=session, category_code="pothole", commune_code="69123") == 10
+    session.add(DeadlineRule(category_code="pothole", commune_code=None, working_days=8))
+    session.add(DeadlineRule(category_code="pothole", commune_code="69266", working_days=4))
+    session.flush()
+    assert deadlines.working_days_for(session=session, category_code="pothole", commune_code="69123") == 8
+    assert deadlines.working_days_for(session=session, category_code="pothole", commune_code="69266") == 4
+
+
+def test_triage_sets_the_due_date_and_waiting_for_the_resident_pauses_it(session):
+    report = make_ticket(session, category="fallen_tree", created_at=at(2026, 7, 10))  # one working day
+    agent = actor("agent")
+
+    def move(to, when, note=None):
+        current = session.get(Report, report.id)
+        return workflow.transition(session=session, report_id=report.id, to=to, actor=agent,
+                                   version=current.version, note=note, now=when)
+
+    triaged = move("triaged", at(2026, 7, 10, 11))
+    assert triaged.due_at == datetime(2026, 7, 13, 23, 59, 59, tzinfo=PARIS)  # Friday + 1 = Monday
+    waiting = move("waiting_resident", at(2026, 7, 10, 15), note="Quelle adresse exacte ?")
+    assert waiting.paused_at == at(2026, 7, 10, 15)
+    # Nothing is escalated while paused, even past the deadline.
+    assert report.id not in workflow.escalate_overdue(session=session, now=at(2026, 7, 14))
+    # The resident answers on Wednesday 15: Monday 13 and Wednesday 15 were spent waiting (14 July is off),
+    # so the one working day left at the pause runs on Thursday 16.
+    resumed = move("triaged", at(2026, 7, 15, 11))
+    assert resumed.paused_at is None
+    assert resumed.due_at == datetime(2026, 7, 16, 23, 59, 59, tzinfo=PARIS)
+
+
+def test_overdue_tickets_are_escalated_once_to_the_supervisor(session):
+    from dispatch import outbox
+
+    late = make_ticket(session, state="assigned", due_at=at(2026, 1, 5))
+    paused = make_ticket(session, state="waiting_resident", due_at=at(2026, 1, 5), paused_at=at(2026, 1, 2))
+    done = make_ticket(session, state="resolved", due_at=at(2026, 1, 5))
+    escalated = workflow.escalate_overdue(session=session)
+    assert late.id in escalated and paused.id not in escalated and done.id not in escalated
+    assert workflow.escalate_overdue(session=session) == []
+    mails = outbox.pending(session=session, report_id=late.id, kind="email")
+    assert [m.payload["to"] for m in mails] == ["voirie@ruecommune.example"]
+    assert late.ref in mails[0].payload["subject"]
+    history = workflow.history(session=session, report_id=late.id, public_only=False)
+    assert [e.action for e in history][-1] == "escalated" and not history[-1].public
