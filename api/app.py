@@ -14,6 +14,7 @@ from api.routers import (
     agent,
     auth,
     categories,
+    crews,
     dashboard,
     health,
     map_data,
@@ -66,7 +67,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
                    privacy.router, webhooks.router):
         app.include_router(router)
     # The life of a ticket: staff moves, triage, figures; residents' answers from their emails.
-    for router in (tickets.router, respond.router):
+    for router in (tickets.router, respond.router, crews.router):
         app.include_router(router)
     app.include_router(categories.router)
     pwa.install(app)

@@ -11,6 +11,7 @@ import time
 # Module names under bench/, run in this order.
 BENCHMARKS: list[str] = [
     "assign",
+    "crews",
     "load",  # last: the mixed load test (locust) against a real server
 ]
 
