@@ -99,6 +99,10 @@ def test_transferring_a_ticket(callers, session, name, status):
     ("/api/v1/triage", {"agent", "admin"}),
     ("/api/v1/figures", {"agent", "admin", "official"}),
     ("/api/v1/staff", {"admin"}),
+    # Crews and their supervisors work within a service; an administrator has none to look around in.
+    ("/api/v1/crews/me/tickets/nearby?lat=45.7578&lon=4.832",
+     {"roads_crew_west", "roads_crew_east", "waste_crew", "roads_staff", "waste_staff"}),
+    ("/api/v1/crews/team/tickets", {"admin", "roads_staff", "waste_staff"}),
 ])
 def test_desk_endpoints(callers, path, allowed):
     for name, caller in callers.items():
