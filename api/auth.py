@@ -46,7 +46,9 @@ def _read_session(value: str) -> tuple[int, str] | None:
     if len(parts) != 4:
         return None
     payload = ".".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _mac("session", payload)):
+    if not payload.isascii():
+        return None
+    if not hmac.compare_digest(parts[3].encode(), _mac("session", payload).encode()):
         return None
     try:
         staff_id, issued = int(parts[0]), int(parts[1])
@@ -85,7 +87,8 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
         raise Unauthenticated("This account is disabled", "Ce compte est désactivé")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, csrf_token(nonce)):
+        # Bytes, not str: compare_digest refuses non-ASCII strings, and a header may carry any Latin-1 byte.
+        if not hmac.compare_digest(sent.encode("utf-8", "replace"), csrf_token(nonce).encode()):
             raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header given at sign-in)",
                             "Jeton CSRF absent ou faux (envoyez l'en-tête X-CSRF-Token reçu à la connexion)",
                             reason="csrf")

@@ -67,7 +67,7 @@ def resident_token(report_id: int, key: str) -> str:
 
 
 def check_resident_token(report_id: int, key: str, token: str) -> bool:
-    return hmac.compare_digest(resident_token(report_id, key), token)
+    return hmac.compare_digest(resident_token(report_id, key).encode(), token.encode("utf-8", "replace"))
 
 
 def links(report: Report, recipient: Recipient) -> dict[str, str]:

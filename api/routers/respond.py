@@ -3,7 +3,7 @@
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,8 @@ from dispatch import feedback, workflow
 from dispatch.models import Report
 
 router = APIRouter(tags=["residents"])
+# A public reference as intake makes them (RC-XXXX-XXXX); anything else is refused before the database.
+Ref = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,40}$")]
 
 TEXT = {
     "fr": {"title": "Votre signalement", "reopen": "Ce n'est pas réglé : rouvrir", "reason": "Ce qui ne va pas",
@@ -35,7 +37,7 @@ def _page(lang: str, title: str, body: str) -> HTMLResponse:
 
 
 @router.get("/reports/{ref}/respond", response_class=HTMLResponse, include_in_schema=False)
-def respond_page(ref: str, r: str, t: str, request: Request, session: SessionDep) -> HTMLResponse:
+def respond_page(ref: Ref, r: str, t: str, request: Request, session: SessionDep) -> HTMLResponse:
     """Two small forms: reopen with a reason, or give a satisfaction score."""
     lang = _lang(request)
     text = TEXT[lang]
@@ -53,7 +55,7 @@ def respond_page(ref: str, r: str, t: str, request: Request, session: SessionDep
 
 
 @router.post("/reports/{ref}/respond", response_class=HTMLResponse, include_in_schema=False)
-def respond_form(ref: str, request: Request, session: SessionDep, r: Annotated[str, Form()],
+def respond_form(ref: Ref, request: Request, session: SessionDep, r: Annotated[str, Form()],
                  t: Annotated[str, Form()], action: Annotated[str, Form()],
                  reason: Annotated[str, Form()] = "", satisfaction: Annotated[int, Form(ge=1, le=5)] = 3,
                  comment: Annotated[str, Form()] = "") -> HTMLResponse:
@@ -67,14 +69,14 @@ def respond_form(ref: str, request: Request, session: SessionDep, r: Annotated[s
 
 
 class ReopenIn(BaseModel):
-    r: str
-    t: str
+    r: str = Field(max_length=40)
+    t: str = Field(max_length=100)
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class FeedbackIn(BaseModel):
-    r: str
-    t: str
+    r: str = Field(max_length=40)
+    t: str = Field(max_length=100)
     satisfaction: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
 
@@ -107,7 +109,7 @@ def _tracking(session: SessionDep, report: Report) -> Tracking:
 
 
 @router.get("/api/v1/tracking/{ref}", response_model=Tracking)
-def tracking(ref: str, session: SessionDep) -> Tracking:
+def tracking(ref: Ref, session: SessionDep) -> Tracking:
     """Where a report stands for anyone holding its reference: state, due date, the public history."""
     from sqlalchemy import select
 
@@ -120,13 +122,13 @@ def tracking(ref: str, session: SessionDep) -> Tracking:
 
 
 @router.post("/api/v1/tracking/{ref}/reopen", response_model=Tracking)
-def reopen(ref: str, data: ReopenIn, session: SessionDep) -> Tracking:
+def reopen(ref: Ref, data: ReopenIn, session: SessionDep) -> Tracking:
     """Reopen a resolved report from the signed link of its email, within the configured delay."""
     return _tracking(session, feedback.reopen(session=session, ref=ref, key=data.r, token=data.t, reason=data.reason))
 
 
 @router.post("/api/v1/tracking/{ref}/feedback", response_model=Tracking)
-def give_feedback(ref: str, data: FeedbackIn, session: SessionDep) -> Tracking:
+def give_feedback(ref: Ref, data: FeedbackIn, session: SessionDep) -> Tracking:
     """Say how satisfied you are with a resolved report."""
     report = feedback.give(session=session, ref=ref, key=data.r, token=data.t, satisfaction=data.satisfaction,
                            comment=data.comment)
