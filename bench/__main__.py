@@ -12,6 +12,7 @@ import time
 BENCHMARKS: list[str] = [
     "assign",
     "crews",
+    "intake",
     "load",  # last: the mixed load test (locust) against a real server
 ]
 
