@@ -23,6 +23,7 @@ from geo.sqlfiles import SQL_DIR
 
 POINTS = int(os.environ.get("BENCH_POINTS", "3000"))
 REPORTS = int(os.environ.get("BENCH_REPORTS", "1000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 ASSIGN_SQL = (SQL_DIR / "assign.sql").read_text()
 RAW_ASSIGN = ASSIGN_SQL.replace(":lon", "%(lon)s").replace(":lat", "%(lat)s").replace(":category", "%(category)s")
 RAW_PREPARE = ("PREPARE raw_assign(float8, float8, text) AS "
@@ -136,10 +137,10 @@ def bulk(url: str) -> None:
     with Session(engine) as session:
         open_reports = session.scalar(text("SELECT count(*) FROM reports WHERE state <> ALL (:f)"),
                                       {"f": list(FINAL_STATES)})
-    print(f"bulk re-routing of the {open_reports:,} open reports after a rule change (3 runs, each rolled back):")
+    print(f"bulk re-routing of the {open_reports:,} open reports after a rule change ({RUNS} runs, each rolled back):")
     platform_runs, dry_runs, raw_runs, moved = [], [], [], set()
     raw = psycopg2.connect(dsn(url))
-    for _ in range(3):
+    for _ in range(RUNS):
         with Session(engine) as session:
             session.execute(text(RULE_CHANGE))
             started = time.perf_counter()

@@ -57,7 +57,8 @@ SECTOR_BOXES = {
     "E": (CENTRE_LON, 44.0, 6.0, 47.0),
     "W": (4.0, 44.0, CENTRE_LON, 47.0),
 }
-SECTORS = {"voirie": ("E", "W"), "proprete": ("N", "S"), "eclairage": ("E", "W")}
+SECTORS = {"voirie": ("E", "W"), "proprete": ("N", "S"), "eclairage": ("E", "W"),
+           "espaces_verts": ("N", "S"), "eau": ("E", "W"), "mobilier": ("N", "S")}
 
 
 def load_reference_data(*, session: Session) -> None:
@@ -70,39 +71,46 @@ def load_reference_data(*, session: Session) -> None:
                                service_code=parent or code,
                                duplicate_radius_m=radius, deadline_days=days))
         session.flush()
-    if session.scalar(select(RoutingRule.id).limit(1)) is None:
-        for code, parent, *_ in CATEGORIES:
-            if parent is None:
-                session.add(RoutingRule(category_code=code, service_code=code, note="whole territory"))
-        session.add(RoutingRule(category_code="espaces_verts", zone_kind="commune", zone_code="69266",
-                                service_code="villeurbanne_espaces_verts",
-                                note="Villeurbanne looks after its own parks"))
-        for service, sectors in SECTORS.items():
-            for sector in sectors:
-                session.add(RoutingRule(category_code=service, zone_kind="sector", zone_code=f"{service}-{sector}",
-                                        service_code=service, team=f"{service}-{sector}-team",
-                                        note="sector team"))
+    wanted = [RoutingRule(category_code=code, service_code=code, note="whole territory")
+              for code, parent, *_ in CATEGORIES if parent is None]
+    wanted.append(RoutingRule(category_code="espaces_verts", zone_kind="commune", zone_code="69266",
+                              service_code="villeurbanne_espaces_verts", note="Villeurbanne looks after its own parks"))
+    wanted += [RoutingRule(category_code=service, zone_kind="sector", zone_code=f"{service}-{sector}",
+                           service_code=service, team=f"{service}-{sector}-team", note="sector team")
+               for service, sectors in SECTORS.items() for sector in sectors]
+    # Idempotent rule by rule, so that a territory loaded by an older demo gains the rules added since.
+    for rule in wanted:
+        exists = session.scalar(select(RoutingRule.id).where(
+            RoutingRule.category_code.is_not_distinct_from(rule.category_code),
+            RoutingRule.zone_kind.is_not_distinct_from(rule.zone_kind),
+            RoutingRule.zone_code.is_not_distinct_from(rule.zone_code),
+            RoutingRule.service_code == rule.service_code))
+        if exists is None:
+            session.add(rule)
     session.flush()
 
 
 def build_sectors(*, session: Session) -> None:
-    """Illustrative sectors cut from the current territory, made once."""
-    if session.scalar(text("SELECT 1 FROM zones WHERE kind = 'sector' LIMIT 1")):
-        return
-    for service, sectors in SECTORS.items():
-        for sector in sectors:
-            xmin, ymin, xmax, ymax = SECTOR_BOXES[sector]
-            session.execute(
-                text("""
-                INSERT INTO zones (kind, code, name, service_code, valid_from, source, geom)
-                SELECT 'sector', :code, :name, :service, DATE '2024-01-01', 'demo (illustrative)',
-                       ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(
-                           ST_Union(geom), ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326))), 3))
-                FROM zones WHERE kind = 'commune' AND valid_to IS NULL
-                """),
-                {"code": f"{service}-{sector}", "name": f"{service} {sector}", "service": service,
-                 "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax},
-            )
+    """Illustrative sectors cut from the current territory, each made once (a reload never redraws them)."""
+    wanted = [(f"{service}-{sector}", f"{service} {sector}", service, *SECTOR_BOXES[sector])
+              for service, sectors in SECTORS.items() for sector in sectors]
+    codes, names, services, xmins, ymins, xmaxs, ymaxs = (list(column) for column in zip(*wanted, strict=True))
+    # One union of the communes for all sectors: it is the slow part.
+    session.execute(
+        text("""
+        INSERT INTO zones (kind, code, name, service_code, valid_from, source, geom)
+        SELECT 'sector', s.code, s.name, s.service, DATE '2024-01-01', 'demo (illustrative)',
+               ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(
+                   u.geom, ST_MakeEnvelope(s.xmin, s.ymin, s.xmax, s.ymax, 4326))), 3))
+        FROM unnest(CAST(:codes AS text[]), CAST(:names AS text[]), CAST(:services AS text[]),
+                    CAST(:xmins AS float8[]), CAST(:ymins AS float8[]), CAST(:xmaxs AS float8[]),
+                    CAST(:ymaxs AS float8[])) AS s(code, name, service, xmin, ymin, xmax, ymax)
+        CROSS JOIN (SELECT ST_Union(geom) AS geom FROM zones WHERE kind = 'commune' AND valid_to IS NULL) u
+        WHERE NOT EXISTS (SELECT 1 FROM zones z WHERE z.kind = 'sector' AND z.code = s.code)
+        """),
+        {"codes": codes, "names": names, "services": services, "xmins": xmins, "ymins": ymins,
+         "xmaxs": xmaxs, "ymaxs": ymaxs},
+    )
     session.flush()
 
 

@@ -171,14 +171,6 @@ def load_zones(
         (z.kind, z.code): z
         for z in session.scalars(select(Zone).where(Zone.valid_to.is_(None), Zone.kind.in_(kinds)))
     }
-    too_late = sorted(z.code for z in current.values() if z.valid_from > today)
-    if too_late:
-        raise InvalidZoneFile(
-            f"{source} is dated {today}, before the current version of {', '.join(too_late[:5])}: load zones "
-            "in the order they took effect",
-            f"{source} est daté du {today}, avant la version en vigueur de {', '.join(too_late[:5])} : chargez "
-            "les zones dans l'ordre où elles ont pris effet",
-        )
     seen: set[tuple[str, str]] = set()
     for feature in features:
         key = (feature.kind, feature.code)
@@ -223,6 +215,16 @@ def load_zones(
                                                                            if successor else ""))
                 if not dry_run:
                     zone.valid_to = today
+    # A version cannot end before it began: zones are loaded in the order they took effect.
+    closing = set(report.changed) | set(report.retired)
+    too_late = sorted(z.code for z in current.values() if z.code in closing and z.valid_from > today)
+    if too_late:
+        raise InvalidZoneFile(
+            f"{source} is dated {today}, before the current version of {', '.join(too_late[:5])}: load zones "
+            "in the order they took effect",
+            f"{source} est daté du {today}, avant la version en vigueur de {', '.join(too_late[:5])} : chargez "
+            "les zones dans l'ordre où elles ont pris effet",
+        )
     session.flush()
     return report
 
