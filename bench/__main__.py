@@ -13,6 +13,7 @@ BENCHMARKS: list[str] = [
     "assign",
     "crews",
     "intake",
+    "maps",
     "load",  # last: the mixed load test (locust) against a real server
 ]
 
