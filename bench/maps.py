@@ -111,6 +111,8 @@ def main() -> None:
     raw = psycopg2.connect(dsn(url))
     raw.autocommit = True
     cur = raw.cursor()
+    # The fastest raw SQL: without JIT, whose compilation costs more than these queries (the platform does the same).
+    cur.execute("SET jit = off")
     engine = create_engine(url)
     since90 = date.today() - timedelta(days=90)
     since365 = date.today() - timedelta(days=365)
