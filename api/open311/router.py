@@ -9,10 +9,12 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeET
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,11 +34,12 @@ from api.open311.render import FORMATS, Open311Error, error_response, respond
 from api.open311.settings import get_open311_settings
 from api.open311.views import CLOSED_STATES, STATE_LABELS, Catalogue, service_request
 from core import users
-from core.errors import DomainError, NotFound, UnknownCategory
+from core.errors import DomainError, InvalidContact, NotFound, UnknownCategory
 from core.users import Principal
-from dispatch import service as reports
-from dispatch.models import Report
-from dispatch.schemas import ReportCreate
+from dispatch import intake, residents
+from dispatch import photos as photo_service
+from dispatch.models import Report, ReportPhoto
+from dispatch.schemas import ContactDetails, ReportIntake
 
 log = logging.getLogger(__name__)
 PREFIX = "/open311/v2"
@@ -262,13 +265,24 @@ def _coordinate(value: str | None, name: str) -> float | None:
 
 @router.post("/requests.{fmt}")
 async def post_request(fmt: str, request: Request, session: SessionDep) -> Response:
-    """Create a service request (realtime: its id comes back at once); needs an api_key."""
+    """Create a service request (realtime: its id comes back at once); needs an api_key.
+
+    Goes through the platform's intake: `media` files become checked photos, and the submitter's
+    email, first_name, last_name and phone become the reporter's contact details (never shown by a GET).
+    """
     fmt = _checked_format(fmt)
-    items, _files = await _posted(request)
+    items, files = await _posted(request)
+    uploads = [photo_service.Upload(data=await f.read(), filename=f.filename, content_type=f.content_type)
+               for f in files if f.filename or f.size]
+    return await run_in_threadpool(_create, fmt, request, session, items, uploads)
+
+
+def _create(fmt: str, request: Request, session: Session, items: list[tuple[str, str]],
+            uploads: list[photo_service.Upload]) -> Response:
     _jurisdiction(_first(items, "jurisdiction_id"))
     values = {k: v for k, v in items}
     french = _french(request, values)
-    partner = _check_api_key(session, request, _first(items, "api_key"))
+    _check_api_key(session, request, _first(items, "api_key"))
     code = _first(items, "service_code")
     if code is None:
         raise Open311Error(400, "service_code was not provided")
@@ -279,7 +293,7 @@ async def post_request(fmt: str, request: Request, session: SessionDep) -> Respo
     lat = _coordinate(_first(items, "lat", "latitude"), "lat")
     lon = _coordinate(_first(items, "long", "lon", "lng", "longitude"), "long")
     address = _first(items, "address_string", "address")
-    if lat is None or lon is None:
+    if (lat is None or lon is None) and not uploads:
         if address or _first(items, "address_id"):
             raise Open311Error(400, "lat and long are required: this endpoint does not geocode addresses yet")
         raise Open311Error(400, "A location is required: lat and long")
@@ -290,13 +304,41 @@ async def post_request(fmt: str, request: Request, session: SessionDep) -> Respo
                                      attributes.read_answers(items), french)
     if lines:
         description = "\n".join([description, "", *lines]).strip()
-    data = ReportCreate(lat=lat, lon=lon, category=code, description=description, address_text=address)
-    report = reports.create(session=session, data=data, channel="open311", actor_kind=partner.kind,
-                            actor_id=partner.actor_id)
-    notice = _notice(report, catalogue, french)
+    contact = _contact(items, french)
+    data = ReportIntake(lat=lat, lon=lon, category=code, description=description, address_text=address,
+                        contact=contact)
+    processed = photo_service.process_all(uploads)
+    try:
+        report = intake.submit(session=session, data=data, processed=processed, channel="open311",
+                               storage=request.app.state.photo_storage)
+        notice = _notice(report, catalogue, french)
+    except BaseException:
+        # Before the session dependency rolls back: files go while this transaction still holds their rows.
+        photo_service.discard_pending(session)
+        raise
     return respond(fmt, "service_requests", [
         {"service_request_id": report.ref, "service_notice": notice, "account_id": None},
     ])
+
+
+def _valid(normalise: Callable[[str | None], str | None], value: str | None) -> str | None:
+    try:
+        return normalise(value)
+    except InvalidContact:
+        return None
+
+
+def _contact(items: list[tuple[str, str]], french: bool) -> ContactDetails | None:
+    """The submitter's details when the client sent any; kept for staff, never in a public answer."""
+    first, last = _first(items, "first_name"), _first(items, "last_name")
+    # A malformed email or phone is dropped rather than refusing the report (the spec's own example
+    # sends phone=111111111): the problem in the street matters more than a way to call back.
+    email = _valid(residents.normalise_email, _first(items, "email"))
+    phone = _valid(residents.normalise_phone, _first(items, "phone"))
+    name = " ".join(part for part in (first, last) if part) or None
+    if not (name or email or phone):
+        return None
+    return ContactDetails(name=name, email=email, phone=phone, language="fr" if french else "en")
 
 
 def _notice(report: Report, catalogue: Catalogue, french: bool) -> str:
@@ -320,7 +362,20 @@ def _find(session: Session, identifier: str) -> Report | None:
 def _render_requests(request: Request, session: Session, rows: list[Report], french: bool) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     base = str(request.base_url)
-    return [service_request(r, catalogue, french=french, base_url=base) for r in rows]
+    media = _first_photos(session, [r.id for r in rows])
+    return [service_request(r, catalogue, french=french, base_url=base, media_path=media.get(r.id)) for r in rows]
+
+
+def _first_photos(session: Session, report_ids: list[int]) -> dict[int, str]:
+    """The path of each report's first photo (the resident's 'before' ones first), in one query."""
+    if not report_ids:
+        return {}
+    rows = session.execute(
+        select(ReportPhoto.report_id, ReportPhoto.photo_hash)
+        .where(ReportPhoto.report_id.in_(report_ids))
+        .ext(distinct_on(ReportPhoto.report_id))
+        .order_by(ReportPhoto.report_id, (ReportPhoto.kind != "before"), ReportPhoto.position, ReportPhoto.id))
+    return {report_id: photo_service.url(photo_hash, "display") for report_id, photo_hash in rows}
 
 
 @router.get("/requests.{fmt}")
