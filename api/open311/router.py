@@ -282,7 +282,7 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     _jurisdiction(_first(items, "jurisdiction_id"))
     values = {k: v for k, v in items}
     french = _french(request, values)
-    _check_api_key(session, request, _first(items, "api_key"))
+    partner = _check_api_key(session, request, _first(items, "api_key"))
     code = _first(items, "service_code")
     if code is None:
         raise Open311Error(400, "service_code was not provided")
@@ -310,7 +310,7 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     processed = photo_service.process_all(uploads)
     try:
         report = intake.submit(session=session, data=data, processed=processed, channel="open311",
-                               storage=request.app.state.photo_storage)
+                               staff=partner, storage=request.app.state.photo_storage)
         notice = _notice(report, catalogue, french)
     except BaseException:
         # Before the session dependency rolls back: files go while this transaction still holds their rows.

@@ -225,6 +225,9 @@ def test_no_personal_data_through_any_get(client: TestClient, session: Session, 
         "SELECT r.name, r.email, r.phone FROM residents r JOIN report_reporters rr ON rr.resident_id = r.id "
         "JOIN reports p ON p.id = rr.report_id WHERE p.ref = :ref"), {"ref": ref}).one()
     assert tuple(stored) == ("Jeanne Martinez-Duplessis", PERSONAL["email"], PERSONAL["phone"])
+    actor = session.execute(text("SELECT e.actor_kind, e.channel FROM report_events e JOIN reports r "
+                                 "ON r.id = e.report_id WHERE r.ref = :ref AND e.action = 'created'"), {"ref": ref})
+    assert tuple(actor.one()) == ("api_key", "open311")
     # ...and never given out
     bodies = [client.get(f"{V2}/{path}").text for path in (
         "requests.json", "requests.xml", f"requests/{ref}.json", f"requests/{ref}.xml",
