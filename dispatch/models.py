@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import users as _users  # noqa: F401  (registers staff_users, which reports reference)
 from core.base import Base
 
 
