@@ -365,3 +365,19 @@ def page(browser: object, live_server: LiveServer) -> Iterator[object]:
     pg.watch = watch
     yield pg
     context.close()
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[tuple[object, list[int]]]:
+    """A sessionmaker that really commits, and the outbox rows it made, removed afterwards."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm import sessionmaker
+
+    from dispatch.outbox import OutboxMessage
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    made: list[int] = []
+    yield factory, made
+    with factory() as s:
+        s.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(made)))
+        s.commit()

@@ -4,9 +4,8 @@ import threading
 from datetime import timedelta
 from functools import partial
 
-import pytest
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dispatch import mailer, outbox, worker
 from dispatch.outbox import OutboxMessage
@@ -15,16 +14,6 @@ from dispatch.outbox import OutboxMessage
 def email(to="resident@example.org", subject="Votre signalement", text="Bonjour"):
     return {"to": to, "subject": subject, "text": text, "lang": "fr"}
 
-
-@pytest.fixture
-def committed(engine):
-    """A sessionmaker that really commits, and the outbox rows it made removed afterwards."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    made: list[int] = []
-    yield factory, made
-    with factory() as s:
-        s.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(made)))
-        s.commit()
 
 
 def test_a_message_arrives_once_with_a_stable_message_id(session, smtp_server):

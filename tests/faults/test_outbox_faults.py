@@ -14,10 +14,6 @@ from email.parser import BytesParser
 from functools import partial
 from pathlib import Path
 
-import pytest
-from sqlalchemy import delete
-from sqlalchemy.orm import sessionmaker
-
 from core.pgcluster import free_port
 from dispatch import mailer, outbox
 from dispatch.outbox import OutboxMessage
@@ -26,16 +22,6 @@ from dispatch.outbox import OutboxMessage
 def email(subject: str) -> dict[str, str]:
     return {"to": "resident@example.org", "subject": subject, "text": "Bonjour", "lang": "fr"}
 
-
-@pytest.fixture
-def committed(engine):
-    """A sessionmaker that really commits; the outbox rows it made are removed afterwards."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    made: list[int] = []
-    yield factory, made
-    with factory() as s:
-        s.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(made)))
-        s.commit()
 
 
 class StallingSmtp:
