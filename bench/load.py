@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg2
 
+from api.auth import SESSION_COOKIE, session_token
 from bench.setup import bench_database, start_server
 
 # Raw engine figures measured on this kind of machine (../shared/PERFORMANCE.md).
@@ -26,6 +27,26 @@ REFERENCE = {
     "crew nearby": "raw KNN, 20 nearest within 2 km: 0.55 ms p50, 1.7 ms p99",
     "open311 read": "raw filtered list of 50 requests (see bench/open311)",
 }
+
+# Crews work on routed tickets: half the seed reports become 'triaged', and one crew of the roads service
+# asks for the tickets near random points, signed in by the same session cookie the PWA gets.
+CREW_SERVICE = "voirie"
+CREW_SETUP = """
+UPDATE reports SET state = 'triaged' WHERE id %% 2 = 0;
+ANALYZE reports;
+INSERT INTO staff_users (email, name, role, service_code, password_hash, sector_codes)
+VALUES ('load-crew@staff.example', 'Load crew', 'crew', %(service)s, 'x', '{}') RETURNING id;
+"""
+
+
+def crew_cookie(dsn: str) -> str:
+    """A signed session cookie of a fresh crew member of CREW_SERVICE."""
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(CREW_SETUP, {"service": CREW_SERVICE})
+        row = cur.fetchone()
+        assert row is not None
+    cookie, _ = session_token(row[0])
+    return f"{SESSION_COOKIE}={cookie}"
 
 
 def run_locust(host: str, users: int, duration: int, env: dict[str, str]) -> list[dict[str, str]]:
@@ -55,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         refs_file = Path(tempfile.mkdtemp()) / "answered.txt"
         env = {"BENCH_MAP_PATH": os.environ.get(
             "BENCH_MAP_PATH", "/api/v1/map/reports?bbox={west},{south},{east},{north}&limit=200"),
-               "BENCH_REFS_FILE": str(refs_file)}
+               "BENCH_REFS_FILE": str(refs_file), "BENCH_CREW_COOKIE": crew_cookie(dsn),
+               "BENCH_CREW_NEARBY_PATH": "/api/v1/crews/me/tickets/nearby?lat={lat}&lon={lon}&radius=2000&limit=20"}
         started = time.monotonic()
         rows = run_locust(server.url, args.users, args.duration, env)
         elapsed = time.monotonic() - started

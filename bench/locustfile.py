@@ -69,4 +69,4 @@ class CityDay(FastHttpUser):
     @task(2)
     def open311_read(self) -> None:
         self.client.get("/open311/v2/requests.json", name="open311 read",
-                        params={"service_code": random.choice(CATEGORIES), "status": "open"})
+                        params={"service_code": random.choice(CATEGORIES), "status": "open", "page_size": 50})

@@ -1,6 +1,7 @@
 """Routing a point and a category to a commune, zone, service, sector and team, explainably."""
 
 import re
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +90,18 @@ def _outside(*, session: Session, lat: float, lon: float) -> OutsideTerritory:
 def assign(*, session: Session, lat: float, lon: float, category: str) -> Assignment:
     """The commune, zone, service, sector and team for a point and category, in one PostGIS statement."""
     check_coordinates(lat=lat, lon=lon)
-    connection = session.connection()
-    info = connection.connection.info
-    if ASSIGN_STATEMENT not in info:
-        connection.exec_driver_sql(ASSIGN_PREPARE)
-        info[ASSIGN_STATEMENT] = True
-    row = connection.exec_driver_sql(ASSIGN_EXECUTE, {"lat": lat, "lon": lon, "category": category}).mappings().first()
-    if row is None:
+    dbapi = session.connection().connection  # the session's own connection, inside its transaction
+    # A bare driver cursor: SQLAlchemy's result machinery cost a third of this 0.2 ms query (bench/assign.py).
+    with closing(dbapi.cursor()) as cursor:
+        if ASSIGN_STATEMENT not in dbapi.info:
+            cursor.execute(ASSIGN_PREPARE)
+            dbapi.info[ASSIGN_STATEMENT] = True
+        cursor.execute(ASSIGN_EXECUTE, {"lat": lat, "lon": lon, "category": category})
+        values = cursor.fetchone()
+        names = [column[0] for column in cursor.description or ()]
+    if values is None:
         raise _outside(session=session, lat=lat, lon=lon)
+    row = dict(zip(names, values, strict=True))
     return Assignment(
         commune_code=row["commune_code"], commune_name=row["commune_name"], zone_code=row["zone_code"],
         service_code=row["service_code"], sector_code=row["sector_code"], team=row["team"],

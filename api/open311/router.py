@@ -3,7 +3,7 @@
 import json
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from api.open311.params import (
 )
 from api.open311.render import FORMATS, Open311Error, error_response, respond
 from api.open311.settings import get_open311_settings
-from api.open311.views import CLOSED_STATES, STATE_LABELS, Catalogue, service_request
+from api.open311.views import CLOSED_STATES, REQUEST_COLUMNS, STATE_LABELS, Catalogue, PublicRequest, service_request
 from core import users
 from core.errors import DomainError, InvalidContact, NotFound, UnknownCategory
 from core.users import Principal
@@ -351,15 +351,16 @@ def _notice(report: Report, catalogue: Catalogue, french: bool) -> str:
 
 # -- reading requests ----------------------------------------------------------------------------------
 
-def _find(session: Session, identifier: str) -> Report | None:
+def _find(session: Session, identifier: str) -> PublicRequest | None:
     """By public reference (RC-XXXX-XXXX, any case) or, leniently, by numeric id."""
     clauses = [Report.ref == identifier.upper()]
     if identifier.isdigit():
         clauses.append(Report.id == int(identifier))
-    return session.scalars(select(Report).where(or_(*clauses)).limit(1)).first()
+    return session.execute(select(*REQUEST_COLUMNS).where(or_(*clauses)).limit(1)).first()  # type: ignore[return-value]
 
 
-def _render_requests(request: Request, session: Session, rows: list[Report], french: bool) -> list[dict[str, Any]]:
+def _render_requests(request: Request, session: Session, rows: Sequence[PublicRequest],
+                     french: bool) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     base = str(request.base_url)
     media = _first_photos(session, [r.id for r in rows])
@@ -387,7 +388,7 @@ def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Respon
     french = _french(request, values)
     page = positive_int(values.get("page"), name="page", default=1)
     size = positive_int(values.get("page_size"), name="page_size", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
-    query = select(Report)
+    query = select(*REQUEST_COLUMNS)
     ids = split_list(values.get("service_request_id"))
     if ids:  # the spec: this overrides all other arguments
         refs = [i.upper() for i in ids]
@@ -416,7 +417,7 @@ def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Respon
         if wanted:
             query = query.where(Report.state.in_(states))
     query = query.order_by(Report.created_at.desc(), Report.id.desc()).offset((page - 1) * size).limit(size)
-    rows = list(session.scalars(query))
+    rows: Sequence[Any] = session.execute(query).all()
     return respond(fmt, "service_requests", _render_requests(request, session, rows, french))
 
 

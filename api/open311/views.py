@@ -1,10 +1,10 @@
 """Our records in GeoReport v2 shapes: categories as services, reports as service requests (no personal data)."""
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from geoalchemy2.shape import to_shape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.open311 import attributes
@@ -28,11 +28,37 @@ STATE_LABELS = {
 }
 
 
+# The public columns of a report, read as plain rows: loading whole Report objects (two geometries parsed
+# per row) cost half the CPU of a 1,000-request page.
+REQUEST_COLUMNS = (Report.id, Report.ref, Report.state, Report.outcome, Report.category_code, Report.description,
+                   Report.service_code, Report.created_at, Report.updated_at, Report.due_at, Report.address_text,
+                   Report.commune_name, func.ST_Y(Report.geom).label("lat"), func.ST_X(Report.geom).label("lon"))
+
+
+class PublicRequest(Protocol):
+    """What a service request is made of: a row of REQUEST_COLUMNS."""
+
+    id: int
+    ref: str
+    state: str
+    outcome: str | None
+    category_code: str
+    description: str
+    service_code: str | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    address_text: str | None
+    commune_name: str
+    lat: float
+    lon: float
+
+
 def status_of(state: str) -> str:
     return "closed" if state in CLOSED_STATES else "open"
 
 
-def status_notes(report: Report, french: bool) -> str:
+def status_notes(report: PublicRequest, french: bool) -> str:
     """The finer state, readable, then its code in brackets for machines: 'Intervention en cours [in_progress]'."""
     fr, en = STATE_LABELS.get(report.state, (report.state, report.state))
     note = f"{fr if french else en} [{report.state}]"
@@ -89,13 +115,12 @@ class Catalogue:
         return service.name_fr if french else service.name_en
 
 
-def service_request(report: Report, catalogue: Catalogue, *, french: bool, base_url: str,
+def service_request(report: PublicRequest, catalogue: Catalogue, *, french: bool, base_url: str,
                     media_path: str | None = None) -> dict[str, Any]:
     """A report as a GeoReport service request: every field present (null when unknown), ids as strings.
 
     Only public facts: never the resident's name, email, phone, device or account.
     """
-    point = to_shape(report.geom)
     return {
         "service_request_id": report.ref,
         "status": status_of(report.state),
@@ -113,7 +138,7 @@ def service_request(report: Report, catalogue: Catalogue, *, french: bool, base_
         "address": report.address_text or report.commune_name,
         "address_id": None,
         "zipcode": None,
-        "lat": round(point.y, 7),
-        "long": round(point.x, 7),
+        "lat": round(report.lat, 7),
+        "long": round(report.lon, 7),
         "media_url": f"{base_url.rstrip('/')}{media_path}" if media_path else None,
     }
