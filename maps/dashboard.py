@@ -1,38 +1,21 @@
 """The officials' dashboard: headline figures, channel mix, monthly series, and its two maps (heat, choropleth)."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
 import folium.plugins
 from branca.element import Figure
-from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
 from maps import i18n, pages, service
 from maps.filters import ReportFilter
 from maps.pages import PageContext
 from maps.public_map import base_map
+from maps.service import Figures
 
 # Sequential palette, light to dark, for reports per 1,000 inhabitants.
 PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Everything the dashboard shows, each computed by one SQL statement."""
-
-    summary: RowMapping
-    channels: list[RowMapping]
-    months: list[RowMapping]
-    communes: list[RowMapping]
-
-
-def figures(*, session: Session, filters: ReportFilter) -> Figures:
-    return Figures(summary=service.summary(session=session, filters=filters),
-                   channels=service.channels(session=session, filters=filters),
-                   months=service.timeseries(session=session, filters=filters),
-                   communes=service.communes(session=session, filters=filters))
 
 
 def breaks(values: list[float], classes: int = len(PALETTE)) -> list[float]:
@@ -69,25 +52,25 @@ def heatmap_geojson(*, session: Session, filters: ReportFilter, cell_m: int = se
         for c in service.heatmap(session=session, filters=filters, cell_m=cell_m)]}
 
 
-def heatmap_layer(*, session: Session, filters: ReportFilter, fmap: folium.Map) -> None:
+def heatmap_layer(*, session: Session, filters: ReportFilter, shapes: dict[str, Any], fmap: folium.Map) -> None:
     """A heat layer of the 250 m grid counts, each cell weighted by its count relative to the busiest."""
     cells = service.heatmap(session=session, filters=filters)
     top = max((c["reports"] for c in cells), default=1)
     data = [[round(c["lat"], 6), round(c["lon"], 6), round(c["reports"] / top, 4)] for c in cells]
     folium.plugins.HeatMap(data, name="heatmap", radius=14, blur=12, min_opacity=0.3, max_zoom=15).add_to(fmap)
-    _outlines(session=session, fmap=fmap, rows=None)
+    _outlines(shapes=shapes, fmap=fmap, rows=None)
 
 
-def choropleth_layer(*, session: Session, rows: list[RowMapping], lang: str, fmap: folium.Map) -> list[float]:
+def choropleth_layer(*, shapes: dict[str, Any], rows: Sequence[Mapping[str, Any]], lang: str,
+                     fmap: folium.Map) -> list[float]:
     """Communes coloured by reports per 1,000 inhabitants; returns the class bounds for the legend."""
     bounds = breaks([r["per_1000"] or 0.0 for r in rows])
-    _outlines(session=session, fmap=fmap, rows=rows, bounds=bounds, lang=lang)
+    _outlines(shapes=shapes, fmap=fmap, rows=rows, bounds=bounds, lang=lang)
     return bounds
 
 
-def _outlines(*, session: Session, fmap: folium.Map, rows: list[RowMapping] | None, bounds: list[float] | None = None,
-              lang: str = "fr") -> None:
-    shapes = service.commune_shapes(session=session)
+def _outlines(*, shapes: dict[str, Any], fmap: folium.Map, rows: Sequence[Mapping[str, Any]] | None,
+              bounds: list[float] | None = None, lang: str = "fr") -> None:
     by_code = {r["code"]: r for r in rows or []}
     features = []
     for code, geometry in shapes.items():
@@ -112,7 +95,7 @@ def _outlines(*, session: Session, fmap: folium.Map, rows: list[RowMapping] | No
     ).add_to(fmap)
 
 
-def month_bars(months: list[RowMapping]) -> dict[str, Any]:
+def month_bars(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Geometry of the inline SVG bar chart (no chart library: nothing more to vendor)."""
     top = max([m["created"] for m in months] + [m["resolved"] for m in months] + [1])
     width = 34
@@ -130,10 +113,11 @@ def render(*, ctx: PageContext, figures: Figures, session: Session, tile_url: st
     figure = Figure(title=f"{i18n.t(ctx.lang, 'dashboard.title')} · Rue Commune")
     heat = base_map(tile_url=tile_url, tile_attribution=tile_attribution, height="460px")
     heat.add_to(figure)
-    heatmap_layer(session=session, filters=ctx.filters, fmap=heat)
+    shapes = service.commune_shapes(session=session)
+    heatmap_layer(session=session, filters=ctx.filters, shapes=shapes, fmap=heat)
     choro = base_map(tile_url=tile_url, tile_attribution=tile_attribution, height="460px")
     choro.add_to(figure)
-    bounds = choropleth_layer(session=session, rows=figures.communes, lang=ctx.lang, fmap=choro)
+    bounds = choropleth_layer(shapes=shapes, rows=figures.communes, lang=ctx.lang, fmap=choro)
     variables = ctx.variables("dashboard", "dashboard.title") | {
         "summary": figures.summary, "channels": channels, "months": figures.months,
         "chart": month_bars(figures.months), "communes": figures.communes, "channel_keys": set(i18n.TEXT),

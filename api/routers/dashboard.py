@@ -44,9 +44,9 @@ def _json(data: Any) -> Response:
 def summary(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
     """Totals, median days to resolution, share resolved by the deadline, channel mix; last 12 months by default."""
     shown = dashboard_filters(filters)
-    figures = dashboard.figures(session=session, filters=shown)
-    return _json({"filters": shown.query(), "summary": dict(figures.summary),
-                  "channels": [dict(c) for c in figures.channels], "months": [dict(m) for m in figures.months]})
+    figures = service.figures(session=session, filters=shown)
+    return _json({"filters": shown.query(), "summary": figures.summary, "channels": figures.channels,
+                  "months": figures.months})
 
 
 @router.get("/heatmap", response_class=Response, responses={200: {"content": {"application/json": {}}}})
@@ -87,11 +87,11 @@ def communes_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentSta
 
 @router.get("/months.csv", response_class=Response)
 def months_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
-    rows = service.timeseries(session=session, filters=dashboard_filters(filters))
+    rows = service.figures(session=session, filters=dashboard_filters(filters)).months
     return _csv("months", ("month", "created", "resolved"), rows)
 
 
 @router.get("/channels.csv", response_class=Response)
 def channels_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
-    rows = service.channels(session=session, filters=dashboard_filters(filters))
+    rows = service.figures(session=session, filters=dashboard_filters(filters)).channels
     return _csv("channels", ("channel", "reports"), rows)

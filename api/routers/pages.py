@@ -71,7 +71,7 @@ def dashboard_page(request: Request, session: ReadSessionDep, settings: Settings
     if staff is None:
         body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
         return HTMLResponse(body, status_code=401)
-    body = dashboard.render(ctx=ctx, figures=dashboard.figures(session=session, filters=shown), session=session,
+    body = dashboard.render(ctx=ctx, figures=service.figures(session=session, filters=shown), session=session,
                             tile_url=settings.tile_url, tile_attribution=settings.tile_attribution)
     return _html(body, request, lang)
 

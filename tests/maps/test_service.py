@@ -1,6 +1,6 @@
 """The read-only queries of maps: filters, public visibility, paging, grid, per-commune figures, tiles."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from maps import service
 from maps.filters import ReportFilter
@@ -92,13 +92,42 @@ def test_summary_median_and_share_on_time(session):
     make_report(session, CALUIRE, state="resolved", days_ago=20, resolved_after_days=4, due_in_days=5)
     make_report(session, CALUIRE, state="closed", days_ago=20, resolved_after_days=9, due_in_days=5)
     make_report(session, CALUIRE, state="new", days_ago=20, due_in_days=5, channel="phone")
-    s = service.summary(session=session, filters=f)
+    figures = service.figures(session=session, filters=f)
+    s = figures.summary
     assert (s["reports"], s["resolved"], s["open"], s["overdue"]) == (4, 3, 1, 1)
     assert abs(s["median_days"] - 4) < 1e-6
     assert abs(s["on_time_share"] - 2 / 3) < 1e-9
-    assert {r["channel"]: r["reports"] for r in service.channels(session=session, filters=f)} == {"app": 3, "phone": 1}
-    months = service.timeseries(session=session, filters=f)
-    assert sum(m["created"] for m in months) == 4 and sum(m["resolved"] for m in months) == 3
+    assert {r["channel"]: r["reports"] for r in figures.channels} == {"app": 3, "phone": 1}
+    assert sum(m["created"] for m in figures.months) == 4 and sum(m["resolved"] for m in figures.months) == 3
+
+
+def test_figures_of_an_empty_selection_are_zero_not_missing(session):
+    figures = service.figures(session=session, filters=ReportFilter(category="no_such_category"))
+    assert figures.summary == {"reports": 0, "open": 0, "resolved": 0, "overdue": 0, "median_days": None,
+                               "on_time_share": None}
+    assert figures.channels == [] and figures.months == []
+    assert len(figures.communes) == 58 and all(c["reports"] == 0 for c in figures.communes)
+
+
+def test_months_are_paris_months(session):
+    # 23:30 UTC on 31 January is already February in Paris (UTC+1 in winter).
+    filed = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
+    make_report(session, CALUIRE, state="resolved", created=filed, resolved=datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    figures = service.figures(session=session, filters=ReportFilter(commune="69034", since=date(2026, 1, 1),
+                                                                    until=date(2026, 2, 28)))
+    # 22:30 UTC on 31 March is 00:30 on 1 April in Paris (UTC+2 in summer).
+    assert figures.months == [{"month": "2026-02", "created": 1, "resolved": 0},
+                              {"month": "2026-04", "created": 0, "resolved": 1}]
+
+
+def test_dashboard_commune_figures_match_the_per_commune_query(session):
+    for point, state in ((VILLEURBANNE, "new"), (VILLEURBANNE, "resolved"), (CALUIRE, "closed"), (BELLECOUR, "new")):
+        make_report(session, point, state=state)
+    f = ReportFilter(since=date.today() - timedelta(days=30))
+    keys = ("code", "name", "population", "reports", "open", "resolved", "per_1000")
+    one_pass = {c["code"]: tuple(c[k] for k in keys) for c in service.figures(session=session, filters=f).communes}
+    alone = {c["code"]: tuple(c[k] for k in keys) for c in service.communes(session=session, filters=f)}
+    assert one_pass == alone
 
 
 def test_tile_holds_the_public_reports_of_its_area(session):
