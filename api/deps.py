@@ -7,6 +7,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
+from maps import runner
+from maps.runner import Runner
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -36,6 +38,14 @@ def get_read_session(request: Request) -> Iterator[Session]:
 # (since FastAPI 0.118 a plain yield dependency ends after the response has gone out).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_read_runner(request: Request) -> Runner:
+    """Runs independent read queries side by side, each on a fresh read session (the dashboard's scans)."""
+    return runner.in_parallel(request.app.state.read_session_factory)
+
+
+ReadRunnerDep = Annotated[Runner, Depends(get_read_runner)]
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -1,6 +1,7 @@
 """The officials' dashboard: headline figures, channel mix, monthly series, and its two maps (heat, choropleth)."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -12,6 +13,7 @@ from maps import i18n, pages, service
 from maps.filters import ReportFilter
 from maps.pages import PageContext
 from maps.public_map import base_map
+from maps.runner import Runner
 from maps.service import Figures
 
 # Sequential palette, light to dark, for reports per 1,000 inhabitants.
@@ -52,9 +54,28 @@ def heatmap_geojson(*, session: Session, filters: ReportFilter, cell_m: int = se
         for c in service.heatmap(session=session, filters=filters, cell_m=cell_m)]}
 
 
-def heatmap_layer(*, session: Session, filters: ReportFilter, shapes: dict[str, Any], fmap: folium.Map) -> None:
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the dashboard page shows, read before it is drawn."""
+
+    figures: Figures
+    heat_cells: Sequence[Mapping[str, Any]]
+    shapes: dict[str, Any]
+
+
+def gather(*, run: Runner, filters: ReportFilter) -> DashboardData:
+    """The page's data in four independent queries, side by side when `run` allows (slowest first)."""
+    rows, cells, median, shapes = run([
+        lambda session: service.figure_rows(session=session, filters=filters),
+        lambda session: service.heatmap(session=session, filters=filters),
+        lambda session: service.median_days(session=session, filters=filters),
+        lambda session: service.commune_shapes(session=session),
+    ])
+    return DashboardData(figures=service.assemble(rows, median), heat_cells=cells, shapes=shapes)
+
+
+def heatmap_layer(*, cells: Sequence[Mapping[str, Any]], shapes: dict[str, Any], fmap: folium.Map) -> None:
     """A heat layer of the 250 m grid counts, each cell weighted by its count relative to the busiest."""
-    cells = service.heatmap(session=session, filters=filters)
     top = max((c["reports"] for c in cells), default=1)
     data = [[round(c["lat"], 6), round(c["lon"], 6), round(c["reports"] / top, 4)] for c in cells]
     folium.plugins.HeatMap(data, name="heatmap", radius=14, blur=12, min_opacity=0.3, max_zoom=15).add_to(fmap)
@@ -105,19 +126,19 @@ def month_bars(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"bars": bars, "width": max(len(bars) * width, width), "height": 150}
 
 
-def render(*, ctx: PageContext, figures: Figures, session: Session, tile_url: str, tile_attribution: str) -> str:
+def render(*, ctx: PageContext, data: DashboardData, tile_url: str, tile_attribution: str) -> str:
     """The dashboard: one page holding the figures, the heatmap and the choropleth (no frames: the CSP forbids them)."""
+    figures = data.figures
     total = sum(c["reports"] for c in figures.channels) or 1
     channels = [{"channel": c["channel"], "reports": c["reports"], "share": c["reports"] / total}
                 for c in figures.channels]
     figure = Figure(title=f"{i18n.t(ctx.lang, 'dashboard.title')} · Rue Commune")
     heat = base_map(tile_url=tile_url, tile_attribution=tile_attribution, height="460px")
     heat.add_to(figure)
-    shapes = service.commune_shapes(session=session)
-    heatmap_layer(session=session, filters=ctx.filters, shapes=shapes, fmap=heat)
+    heatmap_layer(cells=data.heat_cells, shapes=data.shapes, fmap=heat)
     choro = base_map(tile_url=tile_url, tile_attribution=tile_attribution, height="460px")
     choro.add_to(figure)
-    bounds = choropleth_layer(shapes=shapes, rows=figures.communes, lang=ctx.lang, fmap=choro)
+    bounds = choropleth_layer(shapes=data.shapes, rows=figures.communes, lang=ctx.lang, fmap=choro)
     variables = ctx.variables("dashboard", "dashboard.title") | {
         "summary": figures.summary, "channels": channels, "months": figures.months,
         "chart": month_bars(figures.months), "communes": figures.communes, "channel_keys": set(i18n.TEXT),

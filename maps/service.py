@@ -100,19 +100,34 @@ class Figures:
 FIGURE_FIELDS = ("reports", "open", "resolved", "overdue")
 
 
-def figures(*, session: Session, filters: ReportFilter) -> Figures:
-    """Every dashboard figure from one scan of the reports (figures.sql), and the median from a second."""
+def figure_rows(*, session: Session, filters: ReportFilter) -> list[dict[str, Any]]:
+    """Totals per commune, channel and month and overall, from one scan of the reports (figures.sql)."""
     _no_jit(session)
-    params = filters.without_bbox().params()
     # The planner guesses the cube holds as many groups as rows and would sort 700,000 rows to group them;
     # it holds about 10,000, which hashing groups in a few megabytes.
     session.execute(text("SET LOCAL enable_sort = off"))
-    rows = [dict(r) for r in session.execute(sql("figures"), params).mappings()]
+    rows = [dict(r) for r in session.execute(sql("figures"), filters.without_bbox().params()).mappings()]
     session.execute(text("SET LOCAL enable_sort = on"))
-    median = session.execute(sql("median"), params).scalar()
+    return rows
+
+
+def median_days(*, session: Session, filters: ReportFilter) -> float | None:
+    """Median days from filing to resolution of the resolved reports."""
+    _no_jit(session)
+    value = session.execute(sql("median"), filters.without_bbox().params()).scalar()
+    return None if value is None else float(value)
+
+
+def figures(*, session: Session, filters: ReportFilter) -> Figures:
+    """Every dashboard figure, on one session."""
+    return assemble(figure_rows(session=session, filters=filters), median_days(session=session, filters=filters))
+
+
+def assemble(rows: list[dict[str, Any]], median: float | None) -> Figures:
+    """The dashboard's figures from the rows of figure_rows and the median."""
     by_kind: dict[str, list[dict[str, Any]]] = {"commune": [], "channel": [], "filed": [], "resolved": [], "total": []}
     for row in rows:
-        by_kind[row.pop("kind")].append(row)
+        by_kind[row["kind"]].append(row)
     total = by_kind["total"][0] if by_kind["total"] else dict.fromkeys(FIGURE_FIELDS + ("on_time", "with_deadline"), 0)
     summary = {field: total[field] for field in FIGURE_FIELDS} | {
         "median_days": median,

@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.auth import SESSION_COOKIE, session_token
-from api.deps import get_read_session, get_session
+from api.deps import get_read_runner, get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
 from core.settings import PROJECT_ROOT
 from geo.demo import load_territory
+from maps.runner import in_series
 
 if TYPE_CHECKING:
     from dispatch.mailer import SmtpConfig
@@ -123,6 +124,8 @@ def app_on_session(engine: Engine, session: Session) -> FastAPI:
 
     app.dependency_overrides[get_session] = test_session
     app.dependency_overrides[get_read_session] = test_session
+    # The dashboard's side-by-side queries would each take a new connection, blind to the test's transaction.
+    app.dependency_overrides[get_read_runner] = lambda: in_series(session)
     return app
 
 

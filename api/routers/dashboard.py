@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.auth import CurrentStaff
-from api.deps import ReadSessionDep
+from api.deps import ReadRunnerDep, ReadSessionDep
 from api.map_params import FilterDep
 from api.routers.pages import dashboard_filters
 from maps import dashboard, service
@@ -41,10 +41,12 @@ def _json(data: Any) -> Response:
 
 
 @router.get("/summary", response_class=Response, responses={200: {"content": {"application/json": {}}}})
-def summary(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
+def summary(run: ReadRunnerDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
     """Totals, median days to resolution, share resolved by the deadline, channel mix; last 12 months by default."""
     shown = dashboard_filters(filters)
-    figures = service.figures(session=session, filters=shown)
+    rows, median = run([lambda session: service.figure_rows(session=session, filters=shown),
+                        lambda session: service.median_days(session=session, filters=shown)])
+    figures = service.assemble(rows, median)
     return _json({"filters": shown.query(), "summary": figures.summary, "channels": figures.channels,
                   "months": figures.months})
 

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from api.auth import MaybeStaff, sign_in
-from api.deps import ReadSessionDep, SessionDep, SettingsDep
+from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, FilterDep, LangDep
 from core.errors import Unauthenticated
 from maps import dashboard, pages, public_map, service
@@ -63,16 +63,16 @@ def dashboard_filters(filters: ReportFilter) -> ReportFilter:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, session: ReadSessionDep, settings: SettingsDep, lang: LangDep, filters: FilterDep,
-                   staff: MaybeStaff) -> HTMLResponse:
+def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep, settings: SettingsDep, lang: LangDep,
+                   filters: FilterDep, staff: MaybeStaff) -> HTMLResponse:
     """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
     shown = dashboard_filters(filters)
     ctx = _context(request, session, lang, shown)
     if staff is None:
         body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
         return HTMLResponse(body, status_code=401)
-    body = dashboard.render(ctx=ctx, figures=service.figures(session=session, filters=shown), session=session,
-                            tile_url=settings.tile_url, tile_attribution=settings.tile_attribution)
+    body = dashboard.render(ctx=ctx, data=dashboard.gather(run=run, filters=shown), tile_url=settings.tile_url,
+                            tile_attribution=settings.tile_attribution)
     return _html(body, request, lang)
 
 
