@@ -10,13 +10,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql as pgsql
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from core import migrate
-from core.pgcluster import ManagedCluster, ensure_postgis
+from core.pgcluster import ManagedCluster, create_database
 from core.settings import get_settings
 from geo.bulk import create_input, route_input
 from geo.demo import load_territory
@@ -30,27 +28,26 @@ DONE_STATE = "closed"
 OVERSAMPLE = 1.45
 
 
-def bench_database_url() -> str:
-    """URL of the bench database, created with PostGIS when missing (SQLAlchemy form, psycopg2 driver)."""
+def server_url() -> str:
+    """URL of the maintenance database of the benchmarks' server: RUECOMMUNE_DATABASE_URL's, or the managed cluster."""
     settings = get_settings()
     if settings.database_url:
-        url = make_url(settings.database_url).set(database=BENCH_DB)
-        admin = make_url(settings.database_url)
-        conn = psycopg2.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False))
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,))
-                if cur.fetchone() is None:
-                    cur.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(BENCH_DB)))
-        finally:
-            conn.close()
-        ensure_postgis(url.set(drivername="postgresql").render_as_string(hide_password=False))
-        return url.render_as_string(hide_password=False)
+        return make_url(settings.database_url).set(database="postgres").render_as_string(hide_password=False)
     cluster = ManagedCluster.from_settings(settings)
     cluster.start()
-    cluster.ensure_database(BENCH_DB)
-    return cluster.url(BENCH_DB)
+    return cluster.url("postgres")
+
+
+def database_url(name: str, *, fresh: bool = False) -> str:
+    """URL of database `name` on the benchmarks' server, created with PostGIS when missing (dropped first if fresh)."""
+    admin = make_url(server_url())
+    create_database(dsn(admin.render_as_string(hide_password=False)), name, fresh=fresh)
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def bench_database_url() -> str:
+    """URL of the bench database, created with PostGIS when missing (SQLAlchemy form, psycopg2 driver)."""
+    return database_url(BENCH_DB)
 
 
 def dsn(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Shared benchmark setup: a fresh database on the managed cluster (or RUECOMMUNE_DATABASE_URL's server)
+"""Shared benchmark setup: a fresh database on the benchmarks' server (bench.generate.server_url)
 and a real server process in front of it."""
 
 import os
@@ -8,39 +8,18 @@ import time
 from dataclasses import dataclass
 
 import httpx
-import psycopg2
-from psycopg2 import sql
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from bench.generate import database_url
 from core import migrate
-from core.pgcluster import ManagedCluster, ensure_postgis, free_port
-from core.settings import get_settings
+from core.pgcluster import free_port
 from geo.demo import load_territory
-
-
-def _server_url() -> str:
-    """A URL of the maintenance database of the server the benchmarks use."""
-    settings = get_settings()
-    if settings.database_url:
-        return make_url(settings.database_url).set(database="postgres").render_as_string(hide_password=False)
-    cluster = ManagedCluster.from_settings(settings)
-    cluster.start()
-    return cluster.url("postgres")
 
 
 def bench_database(name: str, *, seed_reports: int = 0) -> str:
     """Drop and recreate database `name` with PostGIS, the schema, the demo territory and seed reports."""
-    admin = make_url(_server_url())
-    conn = psycopg2.connect(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
-                            dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    ensure_postgis(url.replace("postgresql+psycopg2", "postgresql"))
+    url = database_url(name, fresh=True)
     migrate.upgrade(url)
     engine = create_engine(url)
     with Session(engine) as session:

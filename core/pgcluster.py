@@ -164,19 +164,27 @@ class ManagedCluster:
 
     def ensure_database(self, dbname: str) -> None:
         """Create the database with PostGIS if it does not exist yet."""
-        import psycopg2
-        from psycopg2 import sql
+        create_database(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", dbname)
 
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres")
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
-                if cur.fetchone() is None:
-                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-        finally:
-            conn.close()
-        ensure_postgis(f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}")
+
+def create_database(server_dsn: str, dbname: str, *, fresh: bool = False) -> None:
+    """Create `dbname` with PostGIS on the server `server_dsn` connects to, if missing; dropped first if fresh."""
+    import psycopg2
+    from psycopg2 import sql
+    from psycopg2.extensions import make_dsn
+
+    conn = psycopg2.connect(server_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            if fresh:
+                cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    finally:
+        conn.close()
+    ensure_postgis(make_dsn(server_dsn, dbname=dbname))
 
 
 def ensure_postgis(dsn: str) -> None:
