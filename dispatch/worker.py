@@ -2,9 +2,11 @@
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from datetime import timedelta
+from functools import partial, wraps
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,8 +72,40 @@ def run(*, factory: sessionmaker[Session], handlers: dict[str, outbox.Handler], 
             return total
 
 
+def every(seconds: float, task: Task, *, clock: Callable[[], float] = time.monotonic) -> Task:
+    """`task`, run at most once per `seconds` however often the worker's loop calls it (first call runs it)."""
+    last_run: list[float] = []
+
+    @wraps(task)
+    def throttled(session: Session) -> object:
+        now = clock()
+        if last_run and now - last_run[0] < seconds:
+            return None
+        last_run[:] = [now]  # before running: a failing task waits its turn rather than failing every second
+        return task(session)
+
+    return throttled
+
+
+def purge_idempotency_keys(session: Session) -> int:
+    """Forget idempotency keys after a month: far longer than a phone stays offline with a report queued."""
+    from dispatch import idempotency
+
+    return idempotency.purge(session=session, older_than=timedelta(days=30))
+
+
+def apply_retention(session: Session) -> dict[str, int]:
+    """The personal-data retention rules of the settings (anonymise idle reporters, delete old rejections)."""
+    from core.settings import get_settings
+    from dispatch import privacy
+
+    settings = get_settings()
+    return privacy.apply_retention(session=session, anonymise_after_days=settings.retention_anonymise_after_days,
+                                   delete_rejected_after_days=settings.retention_delete_rejected_after_days)
+
+
 def default_tasks() -> list[Task]:
-    """Periodic work of the platform: escalate overdue tickets, close those past their reopening delay."""
+    """Periodic work: deadlines every round, idempotency keys hourly, retention rules daily."""
     from dispatch import workflow
 
-    return [workflow.sweep]
+    return [workflow.sweep, every(3600, purge_idempotency_keys), every(86400, apply_retention)]
