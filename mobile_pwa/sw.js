@@ -1,12 +1,19 @@
-// The service worker: keeps the app shell for offline use, and sends waiting reports when Background Sync
-// wakes it. The platform fills in VERSION and SHELL when it serves this file (api/routers/pwa.py).
+// The service worker: keeps the app shell for offline use, and sends waiting reports and crew actions when
+// Background Sync wakes it. API answers other than the category list are never kept: lists that can go stale
+// (the crew's tickets) are kept by the app itself, with the time they were fetched, and shown as such.
+// The platform fills in VERSION and SHELL when it serves this file (api/routers/pwa.py).
 
+import { CREW_SYNC_TAG, flushCrew } from "/pwa/app/crew/queue.js";
 import { flush, SYNC_TAG } from "/pwa/app/outbox.js";
 
 const VERSION = "%%VERSION%%";
 const SHELL = ["%%SHELL%%"];
 const CACHE = `rc-shell-${VERSION}`;
 const DATA_CACHE = "rc-data";
+// Photo thumbnails are named by the hash of their content: a kept copy can never be stale.
+const PHOTO_CACHE = "rc-photos";
+const THUMB = /^\/photos\/[0-9a-f]{64}\/thumb\.jpg$/;
+const PHOTO_CACHE_MAX = 300;
 // API answers the app may show offline (the category list); everything else under /api goes to the network.
 const KEEP_API = ["/api/v1/categories"];
 
@@ -40,11 +47,26 @@ async function networkFirst(request) {
   }
 }
 
+async function cacheFirst(request) {
+  const cache = await caches.open(PHOTO_CACHE);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) {
+    await cache.put(request, response.clone());
+    const keys = await cache.keys();
+    // The oldest first: keep the cache to what a shift's lists show.
+    for (const old of keys.slice(0, Math.max(0, keys.length - PHOTO_CACHE_MAX))) await cache.delete(old);
+  }
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (KEEP_API.includes(url.pathname)) { event.respondWith(networkFirst(request)); return; }
+  if (THUMB.test(url.pathname)) { event.respondWith(cacheFirst(request)); return; }
   if (request.mode === "navigate" && (url.pathname === "/" || url.pathname === "/my-reports")) {
     // The shell first: it opens at once on a weak connection; a new deploy brings a new worker.
     event.respondWith(caches.match("/", { cacheName: CACHE }).then((hit) => hit || fetch(request)));
@@ -55,14 +77,17 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+const SENDERS = { [SYNC_TAG]: flush, [CREW_SYNC_TAG]: flushCrew };
+
 self.addEventListener("sync", (event) => {
-  if (event.tag !== SYNC_TAG) return;
-  event.waitUntil(flush().then((counts) => {
+  const send = SENDERS[event.tag];
+  if (!send) return;
+  event.waitUntil(send().then((counts) => {
     // Failing the sync makes the browser try again later, with its own back-off.
-    if (counts && counts.waiting > 0) throw new Error("reports still waiting");
+    if (counts && counts.waiting > 0) throw new Error("still waiting");
   }));
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data === "flush") event.waitUntil(flush());
+  if (event.data === "flush") event.waitUntil(Promise.all([flush(), flushCrew()]));
 });

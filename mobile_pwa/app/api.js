@@ -29,6 +29,11 @@ export async function api(path, { method = "GET", json, body, headers = {}, toke
 
 /** The categories, from the network when possible, else the copy kept from the last visit. */
 export async function categories() {
+  // Offline, the kept copy at once: a request bound to fail only adds noise and delay.
+  if (!navigator.onLine) {
+    const kept = await kvGet("categories");
+    if (kept) return kept;
+  }
   try {
     const list = await api("/api/v1/categories");
     await kvSet("categories", list);

@@ -2,7 +2,7 @@
 
 import { lang, setLang, t, translate } from "./i18n.js";
 import { waiting } from "./outbox.js";
-import { trySending } from "./sync.js";
+import { anythingWaiting, trySending } from "./sync.js";
 import { takeTokenFromUrl } from "./resident.js";
 import { $, $$ } from "./util.js";
 import * as home from "./screens/home.js";
@@ -97,7 +97,7 @@ async function boot() {
   registerWorker();
   trySending();
   // A request that failed halfway (the network dropped with the browser still "online") gets retried.
-  setInterval(async () => { if ((await waiting()).some((i) => i.status === "waiting")) trySending(); }, 20000);
+  setInterval(async () => { if (await anythingWaiting()) trySending(); }, 20000);
 }
 
 
