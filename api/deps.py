@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
@@ -55,3 +55,15 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def no_store(response: Response) -> None:
+    """Personal answers that change by the minute (a crew's tickets, who is signed in): never kept by a cache.
+
+    The PWA keeps its own copy of such lists, labelled with the time it was fetched, so no cache may hand an
+    old one back as if it were fresh. An endpoint that returns its own Response passes NO_STORE itself.
+    """
+    response.headers.update(NO_STORE)

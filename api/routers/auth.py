@@ -1,13 +1,13 @@
 """Staff sign-in and sign-out (session cookie + CSRF token), and who am I."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentStaff, sign_in, sign_out
-from api.deps import SessionDep
+from api.deps import SessionDep, no_store
 from core.users import Principal
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(no_store)])
 
 
 class Login(BaseModel):

@@ -4,18 +4,18 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require_roles
-from api.deps import SessionDep
+from api.deps import NO_STORE, SessionDep, no_store
 from api.routers.tickets import TicketRead, ticket_read
 from core.users import Principal
 from dispatch import crews, idempotency, photos
 from dispatch.workflow import Outcome
 
-router = APIRouter(prefix="/api/v1/crews", tags=["crews"])
+router = APIRouter(prefix="/api/v1/crews", tags=["crews"], dependencies=[Depends(no_store)])
 CurrentCrew = Annotated[Principal, require_roles("crew", "service_staff", "admin")]
 Supervisor = Annotated[Principal, require_roles("service_staff", "admin")]
 IdempotencyKeyHeader = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200,
@@ -63,7 +63,7 @@ def nearby(session: SessionDep, crew: CurrentCrew,
     now = datetime.now().astimezone()
     # Serialised here rather than validated again against response_model: this is the crews' hottest read.
     body = [{**r.__dict__, "age_days": round((now - r.created_at).total_seconds() / 86400, 1)} for r in rows]
-    return Response(json.dumps(body, default=datetime.isoformat), media_type="application/json")
+    return Response(json.dumps(body, default=datetime.isoformat), media_type="application/json", headers=NO_STORE)
 
 
 def _idempotent(session: Any, crew: Principal, key: str, action: str, fields: dict[str, Any],

@@ -81,8 +81,12 @@ def test_nearby_endpoint_route_and_supervisor_reassign(staff_client, session):
     waste_crew = staff_client("crew", service_code="proprete")
     tickets = [make_ticket(session, BELLECOUR[0] + 0.001 * i, BELLECOUR[1] - 0.0015 * i, state="triaged")
                for i in range(1, 5)]
-    near = crew.get("/api/v1/crews/me/tickets/nearby", params={"lat": BELLECOUR[0], "lon": BELLECOUR[1],
-                                                                "radius": 2000}).json()
+    answer = crew.get("/api/v1/crews/me/tickets/nearby", params={"lat": BELLECOUR[0], "lon": BELLECOUR[1],
+                                                                  "radius": 2000})
+    # The PWA keeps its own dated copy; no cache may hand an old list back as fresh.
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert crew.get("/api/v1/auth/me").headers["Cache-Control"] == "no-store"
+    near = answer.json()
     ours = [t for t in near if t["id"] in {x.id for x in tickets}]
     assert [t["id"] for t in ours] == [x.id for x in tickets]  # farther along the line, farther away
     assert all(t["distance_m"] > 0 and t["age_days"] >= 0 for t in ours)
