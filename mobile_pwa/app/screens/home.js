@@ -1,4 +1,4 @@
-// Home: one big way in (report), the way back (my reports), and what still waits on the device.
+// Home: one big way in (report), the way back (my reports), what still waits on the device, crew mode.
 
 import { t } from "../i18n.js";
 import { icon } from "../icons.js";
@@ -17,5 +17,6 @@ export async function render(main) {
     </section>
     <ul class="links">
       <li><a href="/map">${esc(t("home.map"))}</a></li>
+      <li><a href="#/crew">${esc(t("home.crew"))}</a></li>
     </ul>`;
 }
