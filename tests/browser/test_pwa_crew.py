@@ -274,6 +274,7 @@ def test_a_ticket_changed_meanwhile_is_a_conflict_the_crew_reads_plainly(page, l
     page.get_by_role("button", name="Refresh").click()
     page.wait_for_selector(f"#crew-list > li[data-ref='{ticket['ref']}'][data-version='{row['version']}']")
     card(page, ticket["ref"]).get_by_role("button", name="Claim").click()
+    page.wait_for_selector(f"#announcer:has-text('Sent: claim of {ticket['ref']}.')", state="attached")
     card(page, ticket["ref"]).get_by_role("button", name="Start").wait_for()
     assert ticket_row(live_server.engine, ticket["id"])["assignee_id"] == member["id"]
     # The one line in the console is Chromium's own note of the 409 this test provoked; nothing from the app.
