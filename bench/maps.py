@@ -124,6 +124,9 @@ def main() -> None:
     raw = psycopg2.connect(dsn(url))
     raw.autocommit = True
     cur = raw.cursor()
+    # Other benchmarks update reports; autovacuum would have marked the pages all-visible again by the time an
+    # official opens the dashboard, and the index-only scans of its figures count on it.
+    cur.execute("VACUUM ANALYZE reports")
     # The fastest raw SQL: without JIT, whose compilation costs more than these queries (the platform does the same).
     cur.execute("SET jit = off")
     engine = create_engine(url)

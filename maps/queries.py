@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import TextClause, text
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-FRAGMENTS = ("filters", "public")
+FRAGMENTS = ("heatmap", "filters", "public")  # heatmap first: it holds /*filters*/
 
 
 def _read(name: str) -> str:
@@ -16,7 +16,7 @@ def _read(name: str) -> str:
 
 @cache
 def sql(name: str) -> TextClause:
-    """The named query, `/*filters*/` and `/*public*/` replaced by their fragments (static text only)."""
+    """The named query, `/*filters*/`, `/*public*/` and `/*heatmap*/` replaced by their text (static only)."""
     body = (SQL_DIR / f"{name}.sql").read_text()
     for fragment in FRAGMENTS:
         body = body.replace(f"/*{fragment}*/", f"({_read(fragment)})")

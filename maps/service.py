@@ -76,6 +76,12 @@ def heatmap(*, session: Session, filters: ReportFilter, cell_m: int = HEATMAP_CE
     return list(session.execute(sql("heatmap"), {**filters.params(), "cell": cell_m}).mappings())
 
 
+def heatmap_json(*, session: Session, filters: ReportFilter, cell_m: int = HEATMAP_CELL_M) -> str:
+    """The same grid as a JSON document {"cell_m": ..., "cells": [...]}, serialised by PostgreSQL."""
+    _no_jit(session)
+    return str(session.execute(sql("heatmap_json"), {**filters.params(), "cell": cell_m}).scalar_one())
+
+
 def communes(*, session: Session, filters: ReportFilter) -> list[RowMapping]:
     """Per-commune counts and reports per 1,000 inhabitants, every current commune listed."""
     _no_jit(session)

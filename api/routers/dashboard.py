@@ -54,8 +54,8 @@ def summary(run: ReadRunnerDep, filters: FilterDep, _staff: CurrentStaff) -> Res
 @router.get("/heatmap", response_class=Response, responses={200: {"content": {"application/json": {}}}})
 def heatmap(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff, cell: Cell = 250) -> Response:
     """Report counts per grid cell (computed in PostGIS), each cell's centre in WGS84."""
-    cells = service.heatmap(session=session, filters=dashboard_filters(filters), cell_m=cell)
-    return _json({"cell_m": cell, "cells": [dict(c) for c in cells]})
+    body = service.heatmap_json(session=session, filters=dashboard_filters(filters), cell_m=cell)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/heatmap.geojson", response_class=Response)

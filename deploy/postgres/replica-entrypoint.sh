@@ -7,4 +7,4 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   chmod 700 "$PGDATA"
   chown -R postgres:postgres "$PGDATA"
 fi
-exec gosu postgres postgres -D "$PGDATA" -c hot_standby=on
+exec gosu postgres postgres -D "$PGDATA" -c hot_standby=on -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1
