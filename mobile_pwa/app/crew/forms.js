@@ -2,8 +2,8 @@
 // handing one back (with the reason): each a form of its own, reached from the ticket's card.
 
 import { t } from "../i18n.js";
-import { icon } from "../icons.js";
 import { preparePhoto } from "../photo.js";
+import { photoFieldset } from "../photo_field.js";
 import { $, $$, announce, esc } from "../util.js";
 import { perform } from "./actions.js";
 import { metres } from "./tickets.js";
@@ -48,21 +48,8 @@ export function resolveForm(root, { ticket, others, categoryName, done }) {
             `<option value="${o.id}">${esc(`${o.ref} · ${categoryName(o.category)} · ${metres(o.distance_m)}`)}</option>`).join("")}</select>
         </div>
       </fieldset>
-      <fieldset id="crew-photo">
-        <legend>${esc(t("crew.after"))}</legend>
-        <p class="hint" id="crew-photo-hint">${esc(t("crew.after.hint"))}</p>
-        <div class="photo-buttons">
-          <button type="button" class="button secondary" id="crew-photo-camera-btn" aria-describedby="crew-photo-hint">${icon("camera")}<span>${esc(t("report.photo.camera"))}</span></button>
-          <button type="button" class="button secondary" id="crew-photo-pick-btn" aria-describedby="crew-photo-hint">${icon("image")}<span>${esc(t("report.photo.pick"))}</span></button>
-        </div>
-        <input type="file" id="crew-photo-camera" accept="image/*" capture="environment" hidden>
-        <input type="file" id="crew-photo-pick" accept="image/*" hidden>
-        <figure id="crew-photo-preview" class="photo-preview" hidden>
-          <img id="crew-photo-img" alt="${esc(t("crew.after.alt"))}">
-          <figcaption id="crew-photo-status" aria-live="polite"></figcaption>
-          <button type="button" class="button link" id="crew-photo-remove">${esc(t("report.photo.remove"))}</button>
-        </figure>
-      </fieldset>
+      ${photoFieldset({ prefix: "crew-", id: "crew-photo", legend: t("crew.after"), hint: t("crew.after.hint"),
+                        alt: t("crew.after.alt") })}
       <label for="crew-note">${esc(t("crew.note"))}</label>
       <textarea id="crew-note" rows="3" maxlength="5000"></textarea>
       <div class="actions">

@@ -8,6 +8,7 @@ import { icon } from "../icons.js";
 import { withGps } from "../exif.js";
 import { enqueue } from "../outbox.js";
 import { preparePhoto } from "../photo.js";
+import { photoFieldset } from "../photo_field.js";
 import { requestSync, trySending } from "../sync.js";
 import { $, $$, announce, esc } from "../util.js";
 import { createMap } from "../map.js";
@@ -76,22 +77,8 @@ export async function render(main) {
     <form id="report-form" class="report-form" novalidate>
       <div id="form-errors" class="errors" tabindex="-1" hidden></div>
 
-      <fieldset>
-        <legend>${esc(t("report.photo"))}</legend>
-        <p class="hint" id="photo-hint">${esc(t("report.photo.hint"))}</p>
-        <div class="photo-buttons">
-          <button type="button" class="button secondary" id="photo-camera-btn" aria-describedby="photo-hint">${icon("camera")}<span>${esc(t("report.photo.camera"))}</span></button>
-          <button type="button" class="button secondary" id="photo-pick-btn" aria-describedby="photo-hint">${icon("image")}<span>${esc(t("report.photo.pick"))}</span></button>
-        </div>
-        <input type="file" id="photo-camera" accept="image/*" capture="environment" hidden>
-        <input type="file" id="photo-pick" accept="image/*" hidden>
-        <figure id="photo-preview" class="photo-preview" hidden>
-          <img id="photo-img" alt="${esc(t("report.photo.alt"))}">
-          <figcaption id="photo-status" aria-live="polite"></figcaption>
-          <button type="button" class="button link" id="photo-use-gps" hidden>${esc(t("report.photo.usegps"))}</button>
-          <button type="button" class="button link" id="photo-remove">${esc(t("report.photo.remove"))}</button>
-        </figure>
-      </fieldset>
+      ${photoFieldset({ legend: t("report.photo"), hint: t("report.photo.hint"), alt: t("report.photo.alt"),
+                        extra: `<button type="button" class="button link" id="photo-use-gps" hidden>${esc(t("report.photo.usegps"))}</button>` })}
 
       <fieldset>
         <legend>${esc(t("report.place"))}</legend>
