@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Basemap tiles: OpenStreetMap by default; empty string turns tiles off (pages still work).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
+    # Markers the public map loads at most; past that it loads the reports of the visible area, page by view.
+    map_max_markers: int = 20000
     photo_dir: Path = PROJECT_ROOT / ".data" / "photos"
     # Photos: limits checked before any pixel is decoded, then the sizes kept (long side, in pixels).
     photo_max_bytes: int = 20 * 1024 * 1024

@@ -38,6 +38,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "loading": ("Chargement…", "Loading…"),
     "truncated": ("Seuls les plus récents sont affichés : affinez les filtres.",
                   "Only the most recent are shown: narrow the filters."),
+    "truncated_view": ("Seuls les plus récents de cette zone sont affichés : zoomez ou affinez les filtres.",
+                       "Only the most recent in this area are shown: zoom in or narrow the filters."),
     "load_error": ("Les signalements n'ont pas pu être chargés.", "Reports could not be loaded."),
     "text_alternative": ("Version texte de la carte (liste accessible)", "Text version of the map (accessible list)"),
     "noscript": ("La carte demande JavaScript ; la liste des signalements fonctionne sans.",

@@ -12,11 +12,10 @@ from maps import assets, i18n, icons, pages, states
 from maps.pages import PageContext
 
 PAGE_SIZE = 2000
-MAX_FEATURES = 20000
 CENTRE = (45.76, 4.84)
 MAX_ZOOM = 19
-JS_TEXT_KEYS = ("view", "shown", "loading", "truncated", "load_error", "col.due", "col.created", "col.resolved",
-                "col.state", "col.commune")
+JS_TEXT_KEYS = ("view", "shown", "loading", "truncated", "truncated_view", "load_error", "col.due", "col.created",
+                "col.resolved", "col.state", "col.commune")
 
 
 def json_for_html(value: Any) -> str:
@@ -60,13 +59,13 @@ def base_map(*, tile_url: str, tile_attribution: str, height: str = "100%") -> f
     return fmap
 
 
-def config(ctx: PageContext, *, tiles: bool) -> dict[str, Any]:
+def config(ctx: PageContext, *, tiles: bool, max_markers: int) -> dict[str, Any]:
     """Everything the page script needs; texts and icons come from here, never from report data."""
     lang = ctx.lang
     cats = ctx.options.categories
     return {
         "lang": lang, "geojson": "/api/v1/map/reports", "communes": "/api/v1/map/communes",
-        "listUrl": "/map/list", "pageSize": PAGE_SIZE, "max": MAX_FEATURES, "tiles": tiles,
+        "listUrl": "/map/list", "pageSize": min(PAGE_SIZE, max_markers), "max": max_markers, "tiles": tiles,
         "colours": states.COLOURS, "states": {s: states.label(s, lang) for s in states.STATES},
         "categories": {c["code"]: c["name_fr"] if lang == "fr" else c["name_en"] for c in cats},
         "icons": {c["code"]: icons.svg(c["icon"] or icons.DEFAULT) for c in cats} | {"": icons.svg(icons.DEFAULT)},
@@ -74,13 +73,13 @@ def config(ctx: PageContext, *, tiles: bool) -> dict[str, Any]:
     }
 
 
-def render(*, ctx: PageContext, tile_url: str, tile_attribution: str) -> str:
+def render(*, ctx: PageContext, tile_url: str, tile_attribution: str, max_markers: int) -> str:
     """The full HTML page: header, filter panel with per-state counts, the map, a link to the list."""
     fmap = base_map(tile_url=tile_url, tile_attribution=tile_attribution)
     ReportsLayer().add_to(fmap)
     variables = ctx.variables("map", "map.title")
     panel = pages.render("map_panel.html", **variables, tiles=bool(tile_url),
-                         config_json=json_for_html(config(ctx, tiles=bool(tile_url))))
+                         config_json=json_for_html(config(ctx, tiles=bool(tile_url), max_markers=max_markers)))
     root = fmap.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(folium.Element(f"<title>{variables['title']} · Rue Commune</title>"

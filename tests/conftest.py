@@ -311,16 +311,29 @@ def live_server(live_database_url: str) -> Iterator[LiveServer]:
     eng.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server_no_tiles(live_database_url: str) -> Iterator[LiveServer]:
-    """A second live server on the same database, built with the basemap tile URL empty (tiles off)."""
+@contextmanager
+def _serve_with(live_database_url: str, **settings: object) -> Iterator[LiveServer]:
+    """Another live server on the same database, built with some settings changed."""
     from core.settings import get_settings
 
     eng = create_engine(live_database_url, pool_pre_ping=True)
-    settings = get_settings().model_copy(update={"tile_url": ""})
-    with _serve(create_app(eng, settings=settings), eng) as server:
+    with _serve(create_app(eng, settings=get_settings().model_copy(update=settings)), eng) as server:
         yield server
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server_no_tiles(live_database_url: str) -> Iterator[LiveServer]:
+    """A second live server on the same database, built with the basemap tile URL empty (tiles off)."""
+    with _serve_with(live_database_url, tile_url="") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server_few_markers(live_database_url: str) -> Iterator[LiveServer]:
+    """A live server whose public map loads 3 markers at most, then the reports of the visible area only."""
+    with _serve_with(live_database_url, map_max_markers=3, tile_url="") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -40,8 +40,8 @@ def map_page(request: Request, session: ReadSessionDep, settings: SettingsDep, l
              filters: FilterDep) -> HTMLResponse:
     """The public map of reports."""
     ctx = _context(request, session, lang, filters)
-    return _html(public_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution),
-                 request, lang)
+    return _html(public_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
+                                   max_markers=settings.map_max_markers), request, lang)
 
 
 @router.get("/map/list", response_class=HTMLResponse)

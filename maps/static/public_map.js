@@ -56,7 +56,9 @@
     var listLink = document.getElementById("rc-list-link");
     var cluster = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 50 });
     map.addLayer(cluster);
-    var current = { cluster: cluster, counts: {}, total: 0, ready: null, generation: 0 };
+    // byView: once the whole selection has more reports than config.max, load those of the visible area only,
+    // again after every move, so that zooming in always shows everything there.
+    var current = { map: map, cluster: cluster, counts: {}, total: 0, ready: null, generation: 0, byView: false };
     window.RueCommune.current = current;
 
     fetch(config.communes).then(function (r) { return r.ok ? r.json() : null; }).then(function (fc) {
@@ -85,8 +87,10 @@
       var generation = ++current.generation;
       var p = params();
       var shown = new URLSearchParams(p);
-      if (listLink) { listLink.href = config.listUrl + "?" + shown.toString(); }
       history.replaceState(null, "", "?" + shown.toString());
+      if (current.byView) { p.set("bbox", map.getBounds().toBBoxString()); }
+      // The list shows what the map shows: the same filters, and the same area when the map loads by view.
+      if (listLink) { listLink.href = config.listUrl + "?" + p.toString(); }
       status.textContent = config.text.loading;
       status.removeAttribute("data-total");
       p.set("limit", String(config.pageSize));
@@ -119,7 +123,12 @@
       current.counts = counts;
       current.total = markers.length;
       showCounts();
-      status.textContent = markers.length + " " + config.text.shown + (truncated ? ". " + config.text.truncated : "");
+      if (truncated && !current.byView) {
+        current.byView = true;
+        return load();
+      }
+      var notice = truncated ? ". " + (current.byView ? config.text.truncated_view : config.text.truncated) : "";
+      status.textContent = markers.length + " " + config.text.shown + notice;
       // For scripts and tests: what is on the map now, readable from the DOM.
       status.setAttribute("data-total", String(markers.length));
       status.setAttribute("data-generation", String(generation));
@@ -133,8 +142,16 @@
       return current.ready;
     }
 
-    form.addEventListener("change", reload);
-    form.addEventListener("submit", function (event) { event.preventDefault(); reload(); });
+    var moved = null;
+    map.on("moveend", function () {
+      if (!current.byView) { return; }
+      clearTimeout(moved);
+      moved = setTimeout(reload, 250);  // one load once a drag or a zoom animation has settled
+    });
+    // New filters may select few enough reports to show them all again.
+    function refilter() { current.byView = false; return reload(); }
+    form.addEventListener("change", refilter);
+    form.addEventListener("submit", function (event) { event.preventDefault(); refilter(); });
     current.reload = reload;
     reload();
   };
