@@ -223,13 +223,26 @@ def team_tickets(*, session: Session, supervisor: Principal) -> dict[str, Any]:
         raise Forbidden("For supervisors", "Réservé aux encadrants", reason="role")
     rows = session.execute(
         select(Report.id, Report.ref, Report.category_code, Report.state, Report.version, Report.assignee_id,
-               StaffUser.name, Report.due_at, Report.geom.ST_Y(), Report.geom.ST_X())
+               StaffUser.name, Report.due_at, Report.service_code, Report.geom.ST_Y(), Report.geom.ST_X())
         .join(StaffUser, StaffUser.id == Report.assignee_id)
         .where(access.scope_filter(supervisor), Report.state.in_(CREW_OPEN))
         .order_by(Report.assignee_id, Report.id)
     ).all()
-    return {"type": "FeatureCollection", "features": [
+    # `crews` is a foreign member (RFC 7946 6.1): whom each ticket can be given to, so a map needs one request.
+    return {"type": "FeatureCollection", "crews": team_crews(session=session, supervisor=supervisor), "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
          "properties": {"id": i, "ref": ref, "category": cat, "state": st, "version": v, "crew_id": crew,
-                        "crew_name": name, "due_at": due.isoformat() if due else None}}
-        for i, ref, cat, st, v, crew, name, due, lat, lon in rows]}
+                        "crew_name": name, "due_at": due.isoformat() if due else None, "service_code": service}}
+        for i, ref, cat, st, v, crew, name, due, service, lat, lon in rows]}
+
+
+def team_crews(*, session: Session, supervisor: Principal) -> list[dict[str, Any]]:
+    """The active crew members a supervisor may give tickets to: their service's (every service's for an admin)."""
+    query = select(StaffUser.id, StaffUser.name, StaffUser.service_code).where(
+        StaffUser.role == "crew", StaffUser.active.is_(True), StaffUser.service_code.is_not(None))
+    if supervisor.role != "admin":
+        if not supervisor.service_code:
+            return []
+        query = query.where(StaffUser.service_code == supervisor.service_code)
+    return [{"id": i, "name": name, "service_code": service}
+            for i, name, service in session.execute(query.order_by(StaffUser.name, StaffUser.id))]

@@ -1,4 +1,5 @@
-"""HTML pages: the public map, its accessible list, the officials' dashboard and the API docs; assets served locally."""
+"""HTML pages: the public map, its accessible list, the officials' dashboard, the supervisors' team map and the API
+docs; assets served locally."""
 
 from datetime import date
 from typing import Annotated
@@ -12,7 +13,7 @@ from api.auth import MaybeStaff, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, FilterDep, LangDep
 from core.errors import Unauthenticated
-from maps import dashboard, pages, public_map, service
+from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
 from maps.filters import ReportFilter
 from maps.pages import PageContext
@@ -89,6 +90,46 @@ def dashboard_login(request: Request, session: SessionDep, email: Annotated[str,
         error = exc.detail_fr if lang == "fr" else exc.detail_en
         return HTMLResponse(pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=error),
                             status_code=401)
+    return redirect
+
+
+SUPERVISORS = ("service_staff", "admin")
+
+
+def _team_signin(ctx: PageContext, error: str | None) -> HTMLResponse:
+    body = pages.render("signin.html", **ctx.variables("team", "team.title"), error=error, intro="signin.team_intro",
+                        login_action="/team/login")
+    return HTMLResponse(body, status_code=401)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang: LangDep,
+              staff: MaybeStaff) -> HTMLResponse:
+    """Supervisors: their crews' open tickets on a map and in a table, each reassignable to another crew."""
+    ctx = _context(request, session, lang, ReportFilter())
+    if staff is None:
+        return _team_signin(ctx, None)
+    if staff.role not in SUPERVISORS:
+        body = pages.render("forbidden.html", **ctx.variables("team", "team.title"),
+                            message=i18n.t(lang, "team.forbidden").format(role=staff.role))
+        return HTMLResponse(body, status_code=403)
+    body = team_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution)
+    response = _html(body, request, lang)
+    response.headers["Cache-Control"] = "no-store"  # a staff page: no shared cache may keep it
+    return response
+
+
+@router.post("/team/login", response_class=HTMLResponse)
+def team_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
+               password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
+    """Sign-in form of the team page: the same session cookie as the API's sign-in."""
+    lang = lang if lang in ("fr", "en") else "fr"
+    redirect = RedirectResponse(f"/team?lang={lang}", status_code=303)
+    try:
+        sign_in(redirect, request, session=session, email=email, password=password)
+    except Unauthenticated as exc:
+        return _team_signin(_context(request, session, lang, ReportFilter()),
+                            exc.detail_fr if lang == "fr" else exc.detail_en)
     return redirect
 
 
