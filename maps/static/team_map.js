@@ -205,8 +205,10 @@
         return;
       }
       map.closePopup();
+      // A failed re-read already says so in the status line; it is not a failed reassignment.
+      function quiet() { return reload().catch(function () { return undefined; }); }
       if (response.ok) {
-        await reload();
+        await quiet();
         status.textContent = fill(text["team.done"], { ref: p.ref, crew: crewName(crewId) });
         status.setAttribute("data-done", p.ref);
         return;
@@ -220,7 +222,7 @@
       if (response.status === 409) { message += " " + text["team.stale"]; }
       errorBox.textContent = message;
       errorBox.setAttribute("data-status", String(response.status));
-      await reload();
+      await quiet();
     }
 
     window.RueCommune.team = { reload: reload };
