@@ -95,7 +95,9 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
     return users.principal_of(user)
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+# The checks below do no I/O: as coroutines they run on the event loop, where a plain function would cost
+# a trip through the thread pool on every staff request.
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """The signed-in staff member or partner system; 401 otherwise."""
     if principal is None:
         raise Unauthenticated("Sign in first", "Connectez-vous d'abord")
@@ -105,7 +107,7 @@ def current_principal(principal: Annotated[Principal | None, Depends(optional_pr
 def require_roles(*roles: str) -> Any:
     """A dependency that lets only these roles through: `staff: Annotated[Principal, require_roles("agent")]`."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"This action is for: {', '.join(roles)}; you are {principal.role}",
                             f"Cette action est réservée à : {', '.join(roles)} ; vous êtes {principal.role}",

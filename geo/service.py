@@ -1,7 +1,5 @@
 """Routing a point and a category to a commune, zone, service, sector and team, explainably."""
 
-import re
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,18 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidLocation, OutsideTerritory, SwappedCoordinates, UnknownCategory
+from core.prepared import Prepared, fetch
 from core.settings import get_settings
 from geo.models import Category
 from geo.sqlfiles import SQL_DIR, sql
 
-# The single-point assignment is prepared once per database connection (PREPARE ... EXECUTE): psycopg2
-# never prepares on the server, and planning costs as much as running this short query (measured in
-# bench/assign.py). Prepared statements outlive transactions, rollbacks included, for the connection's life.
-ASSIGN_STATEMENT = "ruecommune_geo_assign"
-_PARAMS = {"lon": "$1", "lat": "$2", "category": "$3"}
-ASSIGN_PREPARE = f"PREPARE {ASSIGN_STATEMENT}(float8, float8, text) AS " + re.sub(
-    r"(?<!:):(lon|lat|category)\b", lambda m: _PARAMS[m.group(1)], (SQL_DIR / "assign.sql").read_text())
-ASSIGN_EXECUTE = f"EXECUTE {ASSIGN_STATEMENT}(%(lon)s, %(lat)s, %(category)s)"
+# Prepared once per connection: planning cost as much as running this short query (bench/assign.py).
+ASSIGN = Prepared("ruecommune_geo_assign", (SQL_DIR / "assign.sql").read_text(),
+                  {"lon": "float8", "lat": "float8", "category": "text"})
 
 
 @dataclass(frozen=True)
@@ -90,18 +84,10 @@ def _outside(*, session: Session, lat: float, lon: float) -> OutsideTerritory:
 def assign(*, session: Session, lat: float, lon: float, category: str) -> Assignment:
     """The commune, zone, service, sector and team for a point and category, in one PostGIS statement."""
     check_coordinates(lat=lat, lon=lon)
-    dbapi = session.connection().connection  # the session's own connection, inside its transaction
-    # A bare driver cursor: SQLAlchemy's result machinery cost a third of this 0.2 ms query (bench/assign.py).
-    with closing(dbapi.cursor()) as cursor:
-        if ASSIGN_STATEMENT not in dbapi.info:
-            cursor.execute(ASSIGN_PREPARE)
-            dbapi.info[ASSIGN_STATEMENT] = True
-        cursor.execute(ASSIGN_EXECUTE, {"lat": lat, "lon": lon, "category": category})
-        values = cursor.fetchone()
-        names = [column[0] for column in cursor.description or ()]
-    if values is None:
+    rows = fetch(session, ASSIGN, {"lat": lat, "lon": lon, "category": category})
+    if not rows:
         raise _outside(session=session, lat=lat, lon=lon)
-    row = dict(zip(names, values, strict=True))
+    row = rows[0]
     return Assignment(
         commune_code=row["commune_code"], commune_name=row["commune_name"], zone_code=row["zone_code"],
         service_code=row["service_code"], sector_code=row["sector_code"], team=row["team"],
