@@ -35,6 +35,7 @@ class ReportsLayer(JSCSSMixin):
     """)
     default_js = [
         ("markerclusterjs", f"{assets.VENDOR}/leaflet.markercluster/leaflet.markercluster.js"),
+        ("ruecommune_dom", f"{assets.STATIC_URL}/dom.js"),
         ("ruecommune_public_map", f"{assets.STATIC_URL}/public_map.js"),
     ]
     default_css = [

@@ -28,7 +28,8 @@ class TeamLayer(JSCSSMixin):
             JSON.parse(document.getElementById("rc-team-config").textContent));
         {% endmacro %}
     """)
-    default_js = [("ruecommune_team_map", f"{assets.STATIC_URL}/team_map.js")]
+    default_js = [("ruecommune_dom", f"{assets.STATIC_URL}/dom.js"),
+                  ("ruecommune_team_map", f"{assets.STATIC_URL}/team_map.js")]
 
     def __init__(self) -> None:
         super().__init__()

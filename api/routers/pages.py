@@ -1,6 +1,7 @@
 """HTML pages: the public map, its accessible list, the officials' dashboard, the supervisors' team map and the API
 docs; assets served locally."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -77,20 +78,28 @@ def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep
     return _html(body, request, lang)
 
 
-@router.post("/dashboard/login", response_class=HTMLResponse)
-def dashboard_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
-                    password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
-    """Sign-in form of the dashboard: the same session cookie as the API's sign-in."""
+def _signin_form(request: Request, session: Session, *, email: str, password: str, lang: str, page: str,
+                 failed: Callable[[str, str], HTMLResponse]) -> Response:
+    """A staff page's sign-in form: the same session cookie as the API's sign-in, then back to the page."""
     lang = lang if lang in ("fr", "en") else "fr"
-    redirect = RedirectResponse(f"/dashboard?lang={lang}", status_code=303)
+    redirect = RedirectResponse(f"/{page}?lang={lang}", status_code=303)
     try:
         sign_in(redirect, request, session=session, email=email, password=password)
     except Unauthenticated as exc:
+        return failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en)
+    return redirect
+
+
+@router.post("/dashboard/login", response_class=HTMLResponse)
+def dashboard_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
+                    password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
+    """Sign-in form of the dashboard."""
+    def failed(lang: str, error: str) -> HTMLResponse:
         ctx = _context(request, session, lang, dashboard_filters(ReportFilter()))
-        error = exc.detail_fr if lang == "fr" else exc.detail_en
         return HTMLResponse(pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=error),
                             status_code=401)
-    return redirect
+
+    return _signin_form(request, session, email=email, password=password, lang=lang, page="dashboard", failed=failed)
 
 
 SUPERVISORS = ("service_staff", "admin")
@@ -122,15 +131,11 @@ def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang
 @router.post("/team/login", response_class=HTMLResponse)
 def team_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
                password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
-    """Sign-in form of the team page: the same session cookie as the API's sign-in."""
-    lang = lang if lang in ("fr", "en") else "fr"
-    redirect = RedirectResponse(f"/team?lang={lang}", status_code=303)
-    try:
-        sign_in(redirect, request, session=session, email=email, password=password)
-    except Unauthenticated as exc:
-        return _team_signin(_context(request, session, lang, ReportFilter()),
-                            exc.detail_fr if lang == "fr" else exc.detail_en)
-    return redirect
+    """Sign-in form of the team page."""
+    def failed(lang: str, error: str) -> HTMLResponse:
+        return _team_signin(_context(request, session, lang, ReportFilter()), error)
+
+    return _signin_form(request, session, email=email, password=password, lang=lang, page="team", failed=failed)
 
 
 @router.get("/favicon.ico")
