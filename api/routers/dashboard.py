@@ -89,11 +89,12 @@ def communes_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentSta
 
 @router.get("/months.csv", response_class=Response)
 def months_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
-    rows = service.figures(session=session, filters=dashboard_filters(filters)).months
+    # No median here: the one-scan rows hold every count these exports need.
+    rows = service.assemble(service.figure_rows(session=session, filters=dashboard_filters(filters)), None).months
     return _csv("months", ("month", "created", "resolved"), rows)
 
 
 @router.get("/channels.csv", response_class=Response)
 def channels_csv(session: ReadSessionDep, filters: FilterDep, _staff: CurrentStaff) -> Response:
-    rows = service.figures(session=session, filters=dashboard_filters(filters)).channels
+    rows = service.assemble(service.figure_rows(session=session, filters=dashboard_filters(filters)), None).channels
     return _csv("channels", ("channel", "reports"), rows)
