@@ -4,7 +4,19 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Integer, SmallInteger, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,7 +83,14 @@ class ReportEvent(Base):
     to_state: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the note may reach a resident (tracking API, emails); internal unless its author says so.
+    note_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+    @property
+    def resident_note(self) -> str | None:
+        """What a resident may read of the note (tracking, emails): only a note its author made public."""
+        return self.note if self.public and self.note_public else None
 
 
 class Resident(Base):

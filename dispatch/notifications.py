@@ -151,8 +151,9 @@ def compose(*, session: Session, report: Report, event: ReportEvent, recipient: 
 
         due = local_date(report.due_at)
         lines.append(t["due"].format(due=due.strftime("%d/%m/%Y") if lang == "fr" else due.isoformat()))
-    if event.note and event.public:
-        lines.append(t["note"].format(note=event.note))
+    # Only a note its author made public: internal notes are for colleagues and often name the resident.
+    if event.resident_note:
+        lines.append(t["note"].format(note=event.resident_note))
     if state == "resolved":
         lines.extend(t["photo"].format(url=url) for url in after_photo_urls(session=session, report=report)[:1])
     link = links(report, recipient)

@@ -219,12 +219,14 @@ def check_version(*, session: Session, report: Report, version: int | None) -> N
 
 def record(*, session: Session, report: Report, actor: Principal, action: str, from_state: str | None,
            to_state: str | None, note: str | None = None, public: bool = True, channel: str | None = None,
-           data: dict[str, Any] | None = None) -> ReportEvent:
-    """Append one line to the history, stamped with the ticket's new version."""
+           data: dict[str, Any] | None = None, note_public: bool = False) -> ReportEvent:
+    """Append one line to the history, stamped with the ticket's new version; its note stays internal unless
+    `note_public` (and the line `public`)."""
     event = ReportEvent(report_id=report.id, action=action, actor_kind=actor.kind, actor_id=actor.actor_id,
                         role=actor.role, channel=channel or ("api" if actor.kind == "api_key" else "staff"
                                                              if actor.kind == "staff" else actor.kind),
                         from_state=from_state, to_state=to_state, note=note, public=public,
+                        note_public=bool(note_public and public and note),
                         data={"version": report.version, **(data or {})})
     session.add(event)
     session.flush()
@@ -257,8 +259,11 @@ def _apply_clock(*, session: Session, report: Report, from_state: State, to_stat
 def transition(*, session: Session, report_id: int, to: str, actor: Principal, version: int | None,
                note: str | None = None, public: bool = True, outcome: OutcomeInput | None = None,
                channel: str | None = None, data: dict[str, Any] | None = None,
-               check_scope: bool = True, now: datetime | None = None) -> Report:
+               check_scope: bool = True, now: datetime | None = None, note_public: bool = False) -> Report:
     """Move a ticket to state `to`, if the table lets the actor's role do it; returns the updated ticket.
+
+    `public` is whether residents see the move; `note_public` whether they also read its note (internal by
+    default: a note is written for colleagues and often names the resident).
 
     `now` stands for the database clock in deadline computations (the system sweep, and tests of deadlines).
     """
@@ -311,7 +316,8 @@ def transition(*, session: Session, report_id: int, to: str, actor: Principal, v
         event_data["outcome"] = {"outcome": str(outcome.outcome), "detail": outcome.detail,
                                  "duplicate_of_id": outcome.duplicate_of_id}
     event = record(session=session, report=report, actor=actor, action="transition", from_state=str(from_state),
-                   to_state=str(to_state), note=note, public=public, channel=channel, data=event_data)
+                   to_state=str(to_state), note=note, public=public, channel=channel, data=event_data,
+                   note_public=note_public)
     notifications.on_transition(session=session, report=report, event=event)
     return report
 

@@ -34,7 +34,7 @@ def deliver_all(session, handlers, now=None):
 def resolve(session, report, crew):
     return workflow.transition(session=session, report_id=report.id, to="resolved", actor=crew,
                                version=session.get(type(report), report.id).version,
-                               outcome=OutcomeInput(Outcome.FIXED), note="Trou rebouché")
+                               outcome=OutcomeInput(Outcome.FIXED), note="Trou rebouché", note_public=True)
 
 
 def test_the_resolution_email_arrives_once_with_the_after_photo_even_after_an_smtp_outage(
@@ -105,8 +105,10 @@ def test_the_link_in_the_email_reopens_in_time_and_takes_feedback(session, clien
     assert reopened.status_code == 200, reopened.text
     body = reopened.json()
     assert body["state"] == "reopened" and body["due_at"] is not None
-    # The resident's view of the history: public lines only, and never who acted.
-    assert body["history"][-1]["note"] == "Le trou est revenu"
+    # The resident's view of the history: public lines only, and never who acted; the public note of the
+    # resolution, never the reason typed in the form (a note is internal unless its author says otherwise).
+    assert [e["note"] for e in body["history"] if e["note"]] == ["Trou rebouché"]
+    assert body["history"][-1]["to_state"] == "reopened"
     assert all(set(e) == {"at", "action", "from_state", "to_state", "note"} for e in body["history"])
     assert "feedback" not in [e["action"] for e in body["history"]]
     session.refresh(report)

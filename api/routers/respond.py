@@ -82,7 +82,7 @@ class FeedbackIn(BaseModel):
 
 
 class PublicEvent(BaseModel):
-    """A public line of history: what happened and when, never who."""
+    """A public line of history: what happened and when, never who; a note only if its author made it public."""
 
     at: str
     action: str
@@ -105,7 +105,7 @@ def _tracking(session: SessionDep, report: Report) -> Tracking:
     return Tracking(ref=report.ref, state=report.state, outcome=report.outcome,
                     due_at=report.due_at.isoformat() if report.due_at else None, paused=report.paused_at is not None,
                     history=[PublicEvent(at=e.at.isoformat(), action=e.action, from_state=e.from_state,
-                                         to_state=e.to_state, note=e.note) for e in events])
+                                         to_state=e.to_state, note=e.resident_note) for e in events])
 
 
 @router.get("/api/v1/tracking/{ref}", response_model=Tracking)

@@ -82,6 +82,7 @@ class EventRead(BaseModel):
     to_state: str | None
     note: str | None
     public: bool
+    note_public: bool = Field(description="Whether residents read the note (tracking, emails)")
     data: dict[str, Any]
 
 
@@ -89,7 +90,9 @@ class TransitionIn(BaseModel):
     to: State
     version: int = Field(description="The version of the ticket the move is based on; 409 if it moved on")
     note: str | None = Field(default=None, max_length=5000)
-    public: bool = Field(default=True, description="Whether the resident sees this line of history")
+    public: bool = Field(default=True, description="Whether residents see this move in the public history")
+    note_public: bool = Field(default=False, description=(
+        "Whether residents read the note too (public tracking, their emails); internal unless set to true"))
     outcome: Outcome | None = None
     outcome_detail: str | None = Field(default=None, max_length=2000)
     duplicate_of_id: int | None = None
@@ -178,7 +181,8 @@ def transition_ticket(report_id: int, data: TransitionIn, session: SessionDep, p
     outcome = (OutcomeInput(outcome=data.outcome, detail=data.outcome_detail, duplicate_of_id=data.duplicate_of_id)
                if data.outcome is not None else None)
     report = workflow.transition(session=session, report_id=report_id, to=data.to, actor=principal,
-                                 version=data.version, note=data.note, public=data.public, outcome=outcome)
+                                 version=data.version, note=data.note, public=data.public, outcome=outcome,
+                                 note_public=data.note_public)
     return ticket_read(session=session, report=report, principal=principal)
 
 
