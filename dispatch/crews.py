@@ -149,8 +149,10 @@ def start(*, session: Session, crew: Principal, report_id: int, version: int | N
 
 def resolve(*, session: Session, crew: Principal, report_id: int, version: int | None, outcome: Outcome,
             detail: str | None = None, duplicate_of_id: int | None = None, note: str | None = None,
-            photo: photos.Upload | None = None) -> Report:
-    """Resolve with an outcome; "fixed" needs an after photo, stored (metadata stripped) and linked to the ticket."""
+            photo: photos.Upload | None = None, note_public: bool = False) -> Report:
+    """Resolve with an outcome; "fixed" needs an after photo, stored (metadata stripped) and linked to the ticket.
+
+    The note stays internal unless `note_public`."""
     report = _held(session=session, crew=crew, report_id=report_id, version=version)
     if outcome == Outcome.FIXED and photo is None:
         raise AfterPhotoRequired("Resolving as fixed needs a photo of the place after the work",
@@ -159,7 +161,7 @@ def resolve(*, session: Session, crew: Principal, report_id: int, version: int |
         photos.attach(session=session, report=report, upload=photo, kind="after", actor_kind=crew.kind,
                       actor_id=crew.actor_id, role=crew.role)
     return workflow.transition(session=session, report_id=report.id, to=State.RESOLVED, actor=crew,
-                               version=report.version, note=note,
+                               version=report.version, note=note, note_public=note_public,
                                outcome=OutcomeInput(outcome, detail, duplicate_of_id))
 
 

@@ -108,17 +108,19 @@ def resolve(report_id: int, session: SessionDep, crew: CurrentCrew, key: Idempot
             outcome_detail: Annotated[str | None, Form(max_length=2000)] = None,
             duplicate_of_id: Annotated[int | None, Form()] = None,
             note: Annotated[str | None, Form(max_length=5000)] = None,
+            note_public: Annotated[bool, Form(description="residents read the note too (internal otherwise)")] = False,
             photo: Annotated[UploadFile | None, File(description="after photo; required when fixed")] = None) -> Any:
     """Resolve with an outcome (multipart); "fixed" needs the after photo."""
     upload = None
     if photo is not None:
         upload = photos.Upload(data=photo.file.read(), filename=photo.filename, content_type=photo.content_type)
     fields = {"ticket": report_id, "version": version, "outcome": str(outcome), "detail": outcome_detail,
-              "duplicate_of_id": duplicate_of_id, "note": note}
+              "duplicate_of_id": duplicate_of_id, "note": note, "note_public": note_public}
     return _idempotent(session, crew, key, "resolve", fields,
                        lambda: crews.resolve(session=session, crew=crew, report_id=report_id, version=version,
                                              outcome=outcome, detail=outcome_detail,
-                                             duplicate_of_id=duplicate_of_id, note=note, photo=upload),
+                                             duplicate_of_id=duplicate_of_id, note=note, photo=upload,
+                                             note_public=note_public),
                        files=(upload.data,) if upload else ())
 
 

@@ -93,6 +93,8 @@ def test_a_crew_member_resolves_the_nearest_ticket_with_a_photo_and_the_resident
     page.wait_for_selector("#crew-photo-preview:not([hidden])")
     assert "1600" in page.locator("#crew-photo-status").inner_text()  # shrunk on the device
     page.get_by_label("Note d'intervention (facultatif)").fill("Trou rebouché à l'enrobé à froid")
+    # Internal unless said otherwise (issue 14, #4): this note is for the resident.
+    page.get_by_label("Montrer cette note à l'usager (sinon, elle reste interne au service)").check()
     page.get_by_role("button", name="Marquer résolu").click()
     page.get_by_role("heading", name="Mode équipe", level=1).wait_for()
     page.wait_for_selector(f"#announcer:has-text('Envoyé : résolution de {nearest['ref']}.')", state="attached")

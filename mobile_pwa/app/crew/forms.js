@@ -52,6 +52,8 @@ export function resolveForm(root, { ticket, others, categoryName, done }) {
                         alt: t("crew.after.alt") })}
       <label for="crew-note">${esc(t("crew.note"))}</label>
       <textarea id="crew-note" rows="3" maxlength="5000"></textarea>
+      <label class="check"><input type="checkbox" id="crew-note-public">
+        <span>${esc(t("crew.note.public"))}</span></label>
       <div class="actions">
         <button type="submit" class="button primary" id="crew-resolve-submit">${esc(t("crew.resolve.submit"))}</button>
         <button type="button" class="button link" id="crew-cancel">${esc(t("crew.cancel"))}</button>
@@ -114,7 +116,9 @@ export function resolveForm(root, { ticket, others, categoryName, done }) {
     if (o === "duplicate" && !dup) errors.push(["crew-dup-box", t("crew.error.dup")]);
     if (errors.length) { summary($("#crew-form-errors", root), errors); return; }
     $("#crew-resolve-submit", root).disabled = true;
+    // A note stays with the service unless the crew member ticks the box: it may name the resident.
     const fields = { outcome: o, note: $("#crew-note", root).value.trim() || null,
+                     note_public: $("#crew-note-public", root).checked ? "true" : null,
                      outcome_detail: ["not_our_responsibility", "cannot_fix"].includes(o) ? detail : null,
                      duplicate_of_id: o === "duplicate" ? Number(dup) : null };
     const blob = photo?.blob || null;
