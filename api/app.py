@@ -35,6 +35,7 @@ from api.routers import (
 from api.security import SecurityHeaders
 from core.db import get_engine, get_read_engine, session_factory
 from core.settings import Settings, get_settings
+from dispatch import side_effects
 from dispatch.storage import get_storage
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
@@ -48,6 +49,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
         title="Rue Commune", version="0.1.0", docs_url=None, redoc_url=None,
         description="Residents report problems in public space; the administrations behind them fix them.",
     )
+    side_effects.install()
     app.state.session_factory = session_factory(engine or get_engine())
     app.state.read_session_factory = session_factory(read_engine or engine or get_read_engine())
     # Pages read settings from here, so one process can serve two apps set differently (tests: tiles off).

@@ -6,16 +6,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem
-from core.errors import DomainError
+from core.errors import BodyTooLarge
 
 JSON_LIMIT = 1024 * 1024
-
-
-class BodyTooLarge(DomainError):
-    code = "request.too_large"
-    status = 413
-    title_en = "Request too large"
-    title_fr = "Requête trop volumineuse"
 
 
 def _too_large(limit: int) -> BodyTooLarge:

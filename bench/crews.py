@@ -23,12 +23,12 @@ from bench.generate import dsn, ensure
 from bench.setup import start_server
 from core.users import StaffUser
 from dispatch.crews import NEARBY
-from dispatch.sqlfiles import SQL_DIR
+from dispatch.sqlfiles import read
 
 POINTS = int(os.environ.get("BENCH_POINTS", "1000"))
 REPORTS = int(os.environ.get("BENCH_REPORTS", "1000000"))
 SERVICE = "voirie"
-NEARBY_SQL = (SQL_DIR / "crew_nearby.sql").read_text()
+NEARBY_SQL = read("crew_nearby")
 RAW = (NEARBY_SQL.replace(":lon", "%(lon)s").replace(":lat", "%(lat)s").replace(":radius_m", "%(radius_m)s")
        .replace(":window", "%(window)s").replace(":offset", "%(offset)s").replace(":service_code", "%(service)s")
        .replace("CAST(:sectors AS text[])", "CAST(%(empty)s AS text[])")

@@ -25,6 +25,7 @@ from api.app import create_app
 from bench.generate import dsn, ensure
 from core import users
 from core.pgcluster import free_port
+from dispatch.vocabulary import render_sql
 from maps import service
 from maps.filters import ReportFilter
 from maps.queries import SQL_DIR
@@ -58,9 +59,9 @@ SELECT z.code, count(r.id) FROM zones z LEFT JOIN reports r ON ST_Covers(z.geom,
 WHERE z.kind = 'commune' AND z.valid_to IS NULL GROUP BY z.code
 """
 # The dashboard's figures the platform's way (maps/sql/figures.sql and median.sql), sent raw with one filter.
-RAW_FIGURES = (SQL_DIR / "figures.sql").read_text().replace(
+RAW_FIGURES = render_sql((SQL_DIR / "figures.sql").read_text()).replace(
     "/*filters*/", "r.created_at >= %(since)s").replace("CAST(:since AS date)", "CAST(%(since)s AS date)")
-RAW_MEDIAN = (SQL_DIR / "median.sql").read_text().replace("/*filters*/", "r.created_at >= %(since)s")
+RAW_MEDIAN = render_sql((SQL_DIR / "median.sql").read_text()).replace("/*filters*/", "r.created_at >= %(since)s")
 # The same answer the obvious way: one query per figure, four scans of the reports.
 RAW_FOUR_QUERIES = [
     """SELECT count(*), count(*) FILTER (WHERE state NOT IN ('resolved', 'closed', 'rejected')),

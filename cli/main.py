@@ -25,6 +25,14 @@ for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (use
 console = Console(stderr=True)
 
 
+@app.callback()
+def _start() -> None:
+    """Every command writes through the same side effects as the API (webhook events, photo files)."""
+    from dispatch import side_effects
+
+    side_effects.install()
+
+
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
 

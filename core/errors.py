@@ -191,3 +191,92 @@ class InvalidFilter(DomainError):
     status = 422
     title_en = "Invalid filter"
     title_fr = "Filtre invalide"
+
+
+class InvalidRole(DomainError):
+    code = "staff.invalid_role"
+    status = 422
+    title_en = "Unknown role"
+    title_fr = "Rôle inconnu"
+
+
+class UnknownService(DomainError):
+    code = "ticket.unknown_service"
+    status = 422
+    title_en = "Unknown service"
+    title_fr = "Service inconnu"
+
+
+class ReopenExpired(DomainError):
+    code = "ticket.reopen_expired"
+    status = 409
+    title_en = "Too late to reopen"
+    title_fr = "Trop tard pour rouvrir"
+
+
+class InvalidOutcome(DomainError):
+    code = "ticket.invalid_outcome"
+    status = 422
+    title_en = "Invalid outcome"
+    title_fr = "Issue invalide"
+
+
+class MissingOutcome(DomainError):
+    code = "ticket.outcome_required"
+    status = 422
+    title_en = "Say how the ticket ended"
+    title_fr = "Indiquez comment le ticket s'est terminé"
+
+
+class InvalidSubscription(DomainError):
+    code = "webhook.invalid_subscription"
+    status = 422
+    title_en = "Invalid webhook subscription"
+    title_fr = "Abonnement webhook invalide"
+
+
+class FeedbackNotOpen(DomainError):
+    code = "ticket.feedback_not_open"
+    status = 409
+    title_en = "Feedback is for resolved reports"
+    title_fr = "L'avis porte sur un signalement résolu"
+
+
+class InvalidResidentLink(DomainError):
+    code = "ticket.invalid_link"
+    status = 403
+    title_en = "This link is not valid"
+    title_fr = "Ce lien n'est pas valide"
+
+
+class AfterPhotoRequired(DomainError):
+    code = "ticket.after_photo_required"
+    status = 422
+    title_en = "An after photo is needed"
+    title_fr = "Une photo après intervention est nécessaire"
+
+
+class NotYourTicket(Conflict):
+    code = "ticket.not_yours"
+    title_en = "You do not hold this ticket"
+    title_fr = "Vous ne détenez pas ce ticket"
+
+
+class TicketTaken(Conflict):
+    code = "ticket.taken"
+    title_en = "Another crew holds this ticket"
+    title_fr = "Une autre équipe détient ce ticket"
+
+
+class BodyTooLarge(DomainError):
+    code = "request.too_large"
+    status = 413
+    title_en = "Request too large"
+    title_fr = "Requête trop volumineuse"
+
+
+class InvalidParameter(DomainError):
+    code = "request.invalid_parameter"
+    status = 400
+    title_en = "Invalid query parameter"
+    title_fr = "Paramètre de requête invalide"

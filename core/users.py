@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import Base
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, InvalidRole
 
 ROLES = ("agent", "commune_staff", "service_staff", "crew", "official", "admin")
 # A partner system (another administration) acts through an API key with this role.
@@ -22,13 +22,6 @@ KEY_ROLES = (*ROLES, "partner")
 _hasher = PasswordHasher()
 # Verifying against a throwaway hash when the email is unknown keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash("not-a-password")
-
-
-class InvalidRole(DomainError):
-    code = "staff.invalid_role"
-    status = 422
-    title_en = "Unknown role"
-    title_fr = "Rôle inconnu"
 
 
 class StaffUser(Base):

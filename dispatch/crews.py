@@ -8,41 +8,24 @@ from pyproj import Transformer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import AfterPhotoRequired, Forbidden, NotFound, NotYourTicket, TicketTaken
 from core.prepared import Prepared, fetch
 from core.users import Principal, StaffUser
-from dispatch import photos, route, workflow
+from dispatch import photos, route, vocabulary, workflow
 from dispatch.models import Report
-from dispatch.sqlfiles import SQL_DIR, sql
+from dispatch.sqlfiles import read, sql
 from dispatch.workflow import Outcome, OutcomeInput, State
 
-CREW_OPEN = ("triaged", "assigned", "scheduled", "in_progress", "reopened")
-CLAIMABLE = ("triaged", "assigned", "scheduled", "reopened")
+CREW_OPEN = tuple(sorted(vocabulary.WORKING))
+# A crew may claim what no crew is working on yet.
+CLAIMABLE = tuple(sorted(vocabulary.WORKING - {State.IN_PROGRESS}))
 _TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True)
 
 
 # The crews' hottest read, prepared once per connection: its planning took a third of its time (bench/crews.py).
-NEARBY = Prepared("ruecommune_crew_nearby", (SQL_DIR / "crew_nearby.sql").read_text(), {
+NEARBY = Prepared("ruecommune_crew_nearby", read("crew_nearby"), {
     "lon": "float8", "lat": "float8", "service_code": "text", "sectors": "text[]", "categories": "text[]",
     "states": "text[]", "window": "int", "radius_m": "float8", "offset": "int"})
-
-class TicketTaken(Conflict):
-    code = "ticket.taken"
-    title_en = "Another crew holds this ticket"
-    title_fr = "Une autre équipe détient ce ticket"
-
-
-class NotYourTicket(Conflict):
-    code = "ticket.not_yours"
-    title_en = "You do not hold this ticket"
-    title_fr = "Vous ne détenez pas ce ticket"
-
-
-class AfterPhotoRequired(DomainError):
-    code = "ticket.after_photo_required"
-    status = 422
-    title_en = "An after photo is needed"
-    title_fr = "Une photo après intervention est nécessaire"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dispatch import service as reports
+from dispatch import vocabulary
 from dispatch.models import Report, ReportEvent
 from dispatch.schemas import ReportCreate
 from geo.models import Category
@@ -72,13 +73,13 @@ def load_demo_reports(*, session: Session, count: int = DEMO_COUNT, seed: int = 
         report.created_at = created
         report.updated_at = created
         report.due_at = created + timedelta(days=round(categories[code].deadline_days * 7 / 5))
-        if state in ("resolved", "closed"):
+        if state in vocabulary.DONE:
             late = rng.random() < 0.25
             days = categories[code].deadline_days * (rng.uniform(1.0, 2.5) if late else rng.uniform(0.1, 1.0))
             report.resolved_at = min(created + timedelta(days=days * 7 / 5), now)
             report.outcome = "fixed"
             report.updated_at = report.resolved_at
-        elif state == "rejected":
+        elif state == vocabulary.State.REJECTED:
             report.outcome = "not_our_responsibility"
         if state != "new":
             session.add(ReportEvent(report_id=report.id, action="transition", actor_kind="system", from_state="new",

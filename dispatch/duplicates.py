@@ -1,32 +1,23 @@
 """Duplicates: open reports nearby offered at intake, following one instead of filing, staff merges."""
 
-from functools import cache
-from pathlib import Path
-
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidMerge, NotFound
 from core.settings import get_settings
-from dispatch import residents
+from core.users import Principal
+from dispatch import residents, vocabulary, workflow
 from dispatch.models import Report, ReportEvent, ReportPhoto, ReportReporter, Resident
 from dispatch.schemas import DuplicateCandidate
+from dispatch.sqlfiles import sql
 from geo.service import check_coordinates, get_category_or_raise
-
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-CLOSED_STATES = ("resolved", "closed", "rejected")
-
-
-@cache
-def _sql(name: str) -> TextClause:
-    return text((SQL_DIR / f"{name}.sql").read_text())
 
 
 def nearby(*, session: Session, lat: float, lon: float, category: str, limit: int = 10) -> list[DuplicateCandidate]:
     """Open, recent reports of this category within its duplicate radius (true metres), nearest first."""
     check_coordinates(lat=lat, lon=lon)
     get_category_or_raise(session=session, code=category)
-    rows = session.execute(_sql("nearby_duplicates"), {
+    rows = session.execute(sql("nearby_duplicates"), {
         "lat": lat, "lon": lon, "category": category, "limit": limit,
         "window_days": get_settings().duplicate_window_days,
     }).mappings()
@@ -56,8 +47,7 @@ def follow(*, session: Session, report: Report, resident: Resident, contact_cons
     return report
 
 
-def merge(*, session: Session, source: Report, into: Report, actor_kind: str = "staff", actor_id: str | None = None,
-          role: str | None = None, note: str | None = None) -> Report:
+def merge(*, session: Session, source: Report, into: Report, actor: Principal, note: str | None = None) -> Report:
     """Fold a duplicate into one incident: every reporter (and photo) of the source joins the target.
 
     Both rows are locked in id order, so two agents merging crosswise wait for each other instead of
@@ -73,7 +63,7 @@ def merge(*, session: Session, source: Report, into: Report, actor_kind: str = "
     if source.merged_into_id is not None or into.merged_into_id is not None:
         raise InvalidMerge(f"{source.ref if source.merged_into_id else into.ref} was already merged elsewhere.",
                            f"{source.ref if source.merged_into_id else into.ref} a déjà été fusionné ailleurs.")
-    if into.state in CLOSED_STATES:
+    if into.state not in vocabulary.PUBLIC_OPEN:
         raise InvalidMerge(f"{into.ref} is {into.state}: merge into an open report.",
                            f"{into.ref} est à l'état {into.state} : fusionnez vers un signalement ouvert.")
     moved = 0
@@ -91,18 +81,12 @@ def merge(*, session: Session, source: Report, into: Report, actor_kind: str = "
             position += 1
             session.add(ReportPhoto(report_id=into.id, photo_hash=photo.photo_hash, kind=photo.kind,
                                     position=position, added_by=f"merge:{source.ref}"))
-    previous = source.state
-    # The workflow's own transition table (lifecycle) may later own this move; a merge closes the
-    # duplicate with the outcome "duplicate" so that "closed" never pretends to be "fixed".
-    source.merged_into_id = into.id
-    source.state, source.outcome = "closed", "duplicate"
-    source.version += 1
-    common = {"actor_kind": actor_kind, "actor_id": actor_id, "role": role, "note": note}
-    session.add(ReportEvent(report_id=source.id, action="merged_into", from_state=previous, to_state="closed",
-                            data={"into": into.ref, "reporters_moved": moved}, **common))
-    session.add(ReportEvent(report_id=into.id, action="merged_from", from_state=into.state, to_state=into.state,
-                            data={"from": source.ref, "reporters_moved": moved}, **common))
-    session.flush()
+    # The duplicate closes through the workflow (version, history, clock), with the outcome "duplicate" so
+    # that "closed" never pretends to be "fixed".
+    workflow.close_as_duplicate(session=session, report=source, into=into, actor=actor, note=note,
+                                data={"reporters_moved": moved})
+    workflow.record(session=session, report=into, actor=actor, action="merged_from", from_state=into.state,
+                    to_state=into.state, note=note, data={"from": source.ref, "reporters_moved": moved})
     return into
 
 

@@ -3,24 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, NotFound
+from core.errors import FeedbackNotOpen, InvalidResidentLink, NotFound
 from core.users import Principal
 from dispatch import notifications, workflow
 from dispatch.models import Report
-
-
-class InvalidResidentLink(DomainError):
-    code = "ticket.invalid_link"
-    status = 403
-    title_en = "This link is not valid"
-    title_fr = "Ce lien n'est pas valide"
-
-
-class FeedbackNotOpen(DomainError):
-    code = "ticket.feedback_not_open"
-    status = 409
-    title_en = "Feedback is for resolved reports"
-    title_fr = "L'avis porte sur un signalement résolu"
 
 
 def _resident(*, session: Session, ref: str, key: str, token: str) -> tuple[Report, Principal]:

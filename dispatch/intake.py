@@ -1,13 +1,18 @@
-"""Intake from every channel: location (or the photo's EXIF GPS), photos, the resident, in one transaction."""
+"""Intake, the one flow of every channel (app, web, agents, Open311, email): replay, photos, resident, report.
 
-from collections.abc import Sequence
+Routers only translate HTTP into `file(...)` and its answer back; nothing else writes a new report.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.errors import MissingLocation
 from core.users import Principal
+from dispatch import idempotency, residents
 from dispatch import photos as photo_service
-from dispatch import residents
 from dispatch import service as reports
 from dispatch.models import Report, Resident
 from dispatch.schemas import AgentReportIntake, ReportCreate, ReportIntake
@@ -64,3 +69,47 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
                              actor_kind=staff.kind if staff else "resident", storage=storage)
     session.flush()
     return report
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What a submission gave: the report's id and the answer to send (stored for replays)."""
+
+    report_id: int
+    body: dict[str, Any]
+    replayed: bool = False
+    status_code: int = 201
+
+
+def file(*, session: Session, data: ReportIntake, uploads: Sequence[photo_service.Upload], channel: str,
+         answer: Callable[[Report], dict[str, Any]], staff: Principal | None = None,
+         storage: PhotoStorage | None = None, key: str | None = None,
+         admit: Callable[[], None] | None = None) -> Filed:
+    """File one submission: the first answer again for a replayed key; else admit, check photos, submit.
+
+    `answer` renders the channel's reply (stored with the key, so a retry gets the same bytes); `admit` is the
+    channel's admission check (the API's rate limit per client address), run only for new submissions.
+    """
+    scope = staff.actor_id if staff else "public"
+    if key is not None:
+        fingerprint = idempotency.fingerprint(fields={"channel": channel, **data.model_dump(mode="json")},
+                                              files=[u.data for u in uploads])
+        replay = idempotency.begin(session=session, scope=scope, key=key, fingerprint=fingerprint)
+        if replay is not None:
+            return Filed(report_id=replay.report_id or 0, body=replay.body, replayed=True,
+                         status_code=replay.status_code)
+    if admit is not None:
+        admit()
+    processed = photo_service.process_all(uploads)
+    try:
+        report = submit(session=session, data=data, processed=processed, channel=channel, staff=staff,
+                        storage=storage)
+        body = answer(report)
+        if key is not None:
+            idempotency.finish(session=session, scope=scope, key=key, status_code=201, body=body,
+                               report_id=report.id)
+    except BaseException:
+        # Before the caller rolls back: files go while this transaction still holds their rows.
+        photo_service.discard_pending(session)
+        raise
+    return Filed(report_id=report.id, body=body)

@@ -15,12 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.settings import get_settings
-from dispatch import outbox
+from dispatch import outbox, vocabulary
 from dispatch.models import Report, ReportEvent
 from dispatch.sqlfiles import sql
 from geo.models import Category, Service
-
-NOTIFIED_STATES = frozenset({"triaged", "scheduled", "resolved", "reopened"})
 
 
 @dataclass(frozen=True)
@@ -113,19 +111,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "bye": "The Rue Commune team",
     },
 }
-STATE_NAMES = {
-    "fr": {"triaged": "pris en compte", "scheduled": "intervention programmée", "resolved": "résolu",
-           "reopened": "rouvert"},
-    "en": {"triaged": "acknowledged", "scheduled": "work scheduled", "resolved": "resolved", "reopened": "reopened"},
-}
-OUTCOME_NAMES = {
-    "fr": {"fixed": "réparé", "not_our_responsibility": "ne relève pas de nos services",
-           "duplicate": "déjà signalé (doublon)", "cannot_fix": "ne peut pas être réparé"},
-    "en": {"fixed": "fixed", "not_our_responsibility": "not our responsibility",
-           "duplicate": "already reported (duplicate)", "cannot_fix": "cannot be fixed"},
-}
-
-
 def _names(session: Session, report: Report, lang: str) -> tuple[str, str]:
     category = session.get(Category, report.category_code)
     service = session.get(Service, report.service_code) if report.service_code else None
@@ -142,11 +127,11 @@ def compose(*, session: Session, report: Report, event: ReportEvent, recipient: 
     state = event.to_state or report.state
     outcome = report.outcome or ""
     if outcome and report.outcome_detail:
-        outcome = f"{OUTCOME_NAMES[lang].get(outcome, outcome)} ({report.outcome_detail})"
+        outcome = f"{vocabulary.outcome_label(outcome, lang)} ({report.outcome_detail})"
     else:
-        outcome = OUTCOME_NAMES[lang].get(outcome, outcome)
+        outcome = vocabulary.outcome_label(outcome, lang)
     lines = [t["hello"], "", t[state].format(ref=report.ref, category=category, service=service, outcome=outcome)]
-    if report.due_at is not None and state in ("triaged", "scheduled", "reopened"):
+    if report.due_at is not None and state in vocabulary.WORKING:
         from dispatch.deadlines import local_date
 
         due = local_date(report.due_at)
@@ -161,14 +146,14 @@ def compose(*, session: Session, report: Report, event: ReportEvent, recipient: 
     if state == "resolved":
         lines.append(t["respond"].format(url=link["respond"]))
     lines += ["", t["bye"]]
-    subject = t["subject"].format(ref=report.ref, state=STATE_NAMES[lang][state])
+    subject = t["subject"].format(ref=report.ref, state=vocabulary.label(state, lang).lower())
     return {"to": recipient.email, "subject": subject, "text": "\n".join(lines), "lang": lang,
             "headers": {"X-RueCommune-Ref": report.ref}}
 
 
 def on_transition(*, session: Session, report: Report, event: ReportEvent) -> int:
     """Queue the reporters' emails for a public move they care about; returns how many were queued."""
-    if not event.public or event.to_state not in NOTIFIED_STATES:
+    if not event.public or event.to_state not in vocabulary.NOTIFIED:
         return 0
     queued = 0
     for recipient in recipients(session=session, report=report):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -221,13 +221,13 @@ def discard_pending(session: Session) -> None:
             log.exception("could not remove orphan photo file %s", name)
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_pending(session: Session) -> None:
+def forget_pending(session: Session) -> None:
+    """After a commit the transaction's files are kept (installed by dispatch.side_effects)."""
     session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _discard_on_rollback(session: Session, previous_transaction: Any) -> None:
+def discard_on_rollback(session: Session, previous_transaction: Any) -> None:
+    """After a whole transaction rolled back its files go (installed by dispatch.side_effects)."""
     # The backstop for a failure at COMMIT itself; request handlers call discard_pending earlier. A nested
     # savepoint rolled back inside a transaction that goes on must not take the transaction's files.
     if getattr(previous_transaction, "parent", None) is None:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import Base
+from dispatch import vocabulary
 from dispatch.models import (
     IdempotencyKey,
     Report,
@@ -166,14 +167,15 @@ def apply_retention(*, session: Session, anonymise_after_days: int, delete_rejec
     """Anonymise residents with no open report and no activity for a while; delete old rejected reports."""
     now = now or datetime.now(UTC)
     idle_before = now - timedelta(days=anonymise_after_days)
-    open_states = ("resolved", "closed", "rejected")
+    rejected_before = now - timedelta(days=delete_rejected_after_days)
+    rejected = session.scalars(select(Report.id).where(Report.state == vocabulary.State.REJECTED,
+                                                       Report.updated_at < rejected_before)).all()
+    # A report this run deletes keeps nobody active (a rejection is open work until it is deleted).
     still_active = (select(ReportReporter.resident_id).join(Report, Report.id == ReportReporter.report_id)
-                    .where(or_(Report.state.not_in(open_states), Report.updated_at >= idle_before)))
+                    .where(or_(Report.state.in_(sorted(vocabulary.OPEN)), Report.updated_at >= idle_before),
+                           Report.id.not_in(rejected or [0])))
     idle = session.scalars(select(Resident.id).where(
         Resident.updated_at < idle_before, Resident.merged_into_id.is_(None), Resident.id.not_in(still_active))).all()
-    rejected_before = now - timedelta(days=delete_rejected_after_days)
-    rejected = session.scalars(select(Report.id).where(Report.state == "rejected",
-                                                       Report.updated_at < rejected_before)).all()
     result = {"residents_anonymised": len(idle), "rejected_reports_deleted": len(rejected)}
     if dry_run:
         return result

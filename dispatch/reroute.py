@@ -2,24 +2,14 @@
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dispatch.sqlfiles import sql
 from geo.bulk import create_input, route_input
 from geo.loader import LoadReport, ZoneFeature, load_zones
-
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-# A report in one of these states is finished: its routing is history and never moves.
-FINAL_STATES = ("resolved", "closed", "rejected", "duplicate", "cancelled")
-
-
-@cache
-def _sql(name: str) -> TextClause:
-    return text((SQL_DIR / f"{name}.sql").read_text())
 
 
 @dataclass(frozen=True)
@@ -58,10 +48,10 @@ def reroute_open_reports(*, session: Session, dry_run: bool = True, reason: str 
     At most `list_limit` moves are listed; `total_moves` counts them all.
     """
     create_input(session=session)
-    examined = session.connection().execute(_sql("reroute_input"), {"final_states": list(FINAL_STATES)}).rowcount
+    examined = session.connection().execute(sql("reroute_input"), {}).rowcount
     route_input(session=session)
     session.execute(text("DROP TABLE IF EXISTS reroute_moves"))
-    session.execute(_sql("reroute_moves"))
+    session.execute(sql("reroute_moves"))
     total, outside = session.execute(text("SELECT count(*), count(*) FILTER (WHERE outside) FROM reroute_moves")).one()
     rows = session.execute(text("SELECT * FROM reroute_moves ORDER BY id LIMIT :n"), {"n": list_limit}).mappings()
     moves = [
@@ -73,8 +63,8 @@ def reroute_open_reports(*, session: Session, dry_run: bool = True, reason: str 
     plan = ReroutePlan(dry_run=dry_run, examined=int(examined), total_moves=int(total), outside=int(outside),
                        moves=moves)
     if not dry_run:
-        plan.applied = int(session.connection().execute(_sql("reroute_apply"), {
-            "final_states": list(FINAL_STATES), "reason": reason or "zones or rules changed",
+        plan.applied = int(session.connection().execute(sql("reroute_apply"), {
+            "reason": reason or "zones or rules changed",
             "actor_kind": actor_kind, "actor_id": actor_id,
         }).rowcount)
         session.expire_all()

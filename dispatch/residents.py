@@ -206,20 +206,6 @@ def reporters(*, session: Session, report_id: int) -> Sequence[ReportReporter]:
                            .order_by(ReportReporter.created_at, ReportReporter.resident_id)).all()
 
 
-def reporters_to_notify(*, session: Session, report_id: int) -> list[tuple[str, str]]:
-    """(email, language) of every reporter of the report who gave an email and agreed to hear from us."""
-    rows = session.execute(
-        select(Resident.email, Resident.language).join(ReportReporter, ReportReporter.resident_id == Resident.id)
-        .where(ReportReporter.report_id == report_id, ReportReporter.contact_consent.is_(True),
-               Resident.email.is_not(None))
-        .order_by(ReportReporter.created_at, Resident.id)).all()
-    seen: dict[str, str] = {}
-    for email, language in rows:
-        if email:
-            seen.setdefault(email, language)
-    return list(seen.items())
-
-
 def reports_of(*, session: Session, resident_id: int, limit: int = 200) -> Sequence[Report]:
     """The resident's reports, newest first, whatever the channel and their role."""
     return session.scalars(

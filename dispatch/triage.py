@@ -6,27 +6,20 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, Forbidden
+from core.errors import Forbidden, UnknownService
 from core.users import Principal
-from dispatch import access, workflow
+from dispatch import access, vocabulary, workflow
 from dispatch.models import Report
 from dispatch.sqlfiles import sql
 from geo.models import Service
 from geo.service import assign, get_category_or_raise
 
 
-class UnknownService(DomainError):
-    code = "ticket.unknown_service"
-    status = 422
-    title_en = "Unknown service"
-    title_fr = "Service inconnu"
-
-
 def queue(*, session: Session, limit: int = 100, offset: int = 0) -> Sequence[Report]:
     """Unrouted, new and rejected-by-service tickets, oldest first."""
     return session.scalars(
-        select(Report).where(or_(Report.state.in_(["new", "rejected"]), Report.service_code.is_(None)),
-                             Report.state.not_in(["resolved", "closed"]))
+        select(Report).where(or_(Report.state.in_(sorted(vocabulary.TRIAGE)), Report.service_code.is_(None)),
+                             Report.state.in_(sorted(vocabulary.OPEN)))
         .order_by(Report.created_at, Report.id).limit(limit).offset(offset)
     ).all()
 

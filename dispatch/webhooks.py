@@ -23,18 +23,17 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Text, event, func, select, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Text, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from core.base import Base
-from core.errors import DomainError, NotFound
-from dispatch import outbox
+from core.errors import InvalidSubscription, NotFound
+from dispatch import outbox, vocabulary
 from dispatch.models import ReportEvent
 
 KIND = "webhook"
 EVENTS = ("ticket.created", "ticket.state_changed", "ticket.resolved")
-CLOSED_STATES = frozenset({"resolved", "closed", "rejected"})
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "RueCommune-Webhooks/1"
 
@@ -53,13 +52,6 @@ class WebhookSubscription(Base):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class InvalidSubscription(DomainError):
-    code = "webhook.invalid_subscription"
-    status = 422
-    title_en = "Invalid webhook subscription"
-    title_fr = "Abonnement webhook invalide"
 
 
 class DeliveryFailed(Exception):
@@ -147,12 +139,11 @@ def _ticket(session: Session, report_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     ticket = {key: _iso(value) for key, value in row.items()}
-    ticket["status"] = "closed" if ticket["state"] in CLOSED_STATES else "open"
+    ticket["status"] = vocabulary.open311_status(ticket["state"])
     return ticket
 
 
-@event.listens_for(Session, "after_flush")
-def _queue_events(session: Session, _flush_context: Any) -> None:
+def queue_events(session: Session, _flush_context: Any) -> None:
     """Queue the events of the history lines this flush wrote, in the same transaction (outbox)."""
     lines = [obj for obj in session.new if isinstance(obj, ReportEvent)]
     for line in lines:
@@ -205,4 +196,3 @@ def deliver(message: outbox.OutboxMessage) -> None:
         raise DeliveryFailed(f"{subscription.url} answered {status}")
 
 
-outbox.register_handler(KIND, deliver)

@@ -11,7 +11,6 @@ from functools import partial, wraps
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch import mailer, outbox
-from dispatch import webhooks as _webhooks  # noqa: F401  (registers the 'webhook' kind)
 
 log = logging.getLogger(__name__)
 Task = Callable[[Session], object]

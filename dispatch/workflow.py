@@ -6,43 +6,29 @@ to the append-only history and queues the residents' emails in the same transact
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, Forbidden, InvalidTransition, NotFound, StaleVersion
+from core.errors import (
+    Forbidden,
+    InvalidOutcome,
+    InvalidTransition,
+    MissingOutcome,
+    NotFound,
+    ReopenExpired,
+    StaleVersion,
+)
 from core.settings import get_settings
 from core.users import Principal
-from dispatch import access, deadlines, notifications
+from dispatch import access, deadlines, notifications, vocabulary
 from dispatch.models import Report, ReportEvent
+from dispatch.vocabulary import DONE, OPEN, WORKING, Outcome, State
 
-
-class State(StrEnum):
-    NEW = "new"
-    TRIAGED = "triaged"
-    ASSIGNED = "assigned"
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    WAITING_RESIDENT = "waiting_resident"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    REJECTED = "rejected"
-
-
-class Outcome(StrEnum):
-    FIXED = "fixed"
-    NOT_OUR_RESPONSIBILITY = "not_our_responsibility"  # outcome_detail says with whom it lies
-    DUPLICATE = "duplicate"  # duplicate_of_id names the ticket it repeats
-    CANNOT_FIX = "cannot_fix"  # outcome_detail says why
-
-
-DONE = frozenset({State.RESOLVED, State.CLOSED})
-OPEN = frozenset(State) - DONE
-# Crews and the deadline clock act on tickets a service holds.
-WORKING = frozenset({State.TRIAGED, State.ASSIGNED, State.SCHEDULED, State.IN_PROGRESS, State.REOPENED})
+# The vocabulary (states, outcomes, their sets and names) lives in dispatch.vocabulary; re-exported here
+# because the workflow's table is written in it.
+__all__ = ["DONE", "OPEN", "WORKING", "Outcome", "State"]
 
 CENTRE = frozenset({"agent", "admin"})
 SERVICE = frozenset({"service_staff", "admin"})
@@ -112,29 +98,10 @@ TRANSITIONS: dict[State, dict[State, frozenset[str]]] = {
     },
     State.CLOSED: {},
 }
+# A merge closes a duplicate from any open state, with the outcome "duplicate" naming the report it joins.
+MERGE_ROLES = CENTRE | {"commune_staff"}
 # Moves that need a reason in the note.
 NOTE_REQUIRED = frozenset({State.REJECTED, State.REOPENED})
-
-
-class MissingOutcome(DomainError):
-    code = "ticket.outcome_required"
-    status = 422
-    title_en = "Say how the ticket ended"
-    title_fr = "Indiquez comment le ticket s'est terminé"
-
-
-class InvalidOutcome(DomainError):
-    code = "ticket.invalid_outcome"
-    status = 422
-    title_en = "Invalid outcome"
-    title_fr = "Issue invalide"
-
-
-class ReopenExpired(DomainError):
-    code = "ticket.reopen_expired"
-    status = 409
-    title_en = "Too late to reopen"
-    title_fr = "Trop tard pour rouvrir"
 
 
 def allowed(from_state: str, to_state: str, role: str) -> bool:
@@ -322,6 +289,32 @@ def transition(*, session: Session, report_id: int, to: str, actor: Principal, v
     return report
 
 
+def close_as_duplicate(*, session: Session, report: Report, into: Report, actor: Principal, note: str | None,
+                       data: dict[str, Any] | None = None) -> Report:
+    """Close a locked ticket as a duplicate of `into` (a merge): the workflow's version, history and clock."""
+    from_state = State(report.state)
+    if from_state not in OPEN:
+        raise InvalidTransition(f"{report.ref} is {from_state}: only an open ticket can be merged",
+                                f"{report.ref} est à l'état {from_state} : seul un ticket ouvert peut être fusionné",
+                                from_state=str(from_state), to_state=str(State.CLOSED))
+    if actor.role not in MERGE_ROLES:
+        raise Forbidden(f"Role '{actor.role}' may not merge tickets",
+                        f"Le rôle « {actor.role} » ne peut pas fusionner de tickets", reason="role")
+    now = _now(session)
+    _apply_clock(session=session, report=report, from_state=from_state, to_state=State.CLOSED, now=now)
+    report.merged_into_id = into.id
+    report.state, report.outcome, report.duplicate_of_id = str(State.CLOSED), str(Outcome.DUPLICATE), into.id
+    report.resolved_at = now
+    report.assignee_id = report.claimed_at = None
+    report.version += 1
+    report.updated_at = now
+    session.flush()
+    event = record(session=session, report=report, actor=actor, action="merged_into", from_state=str(from_state),
+                   to_state=str(State.CLOSED), note=note, data={"into": into.ref, **(data or {})})
+    notifications.on_transition(session=session, report=report, event=event)
+    return report
+
+
 def ensure_reopenable(*, report: Report, now: datetime) -> None:
     delay = get_settings().reopen_delay_days
     if report.resolved_at is not None and now - report.resolved_at > timedelta(days=delay):
@@ -342,8 +335,7 @@ def escalate_overdue(*, session: Session, now: datetime | None = None) -> list[i
     """Flag open tickets past their deadline (not paused) once, and tell the service's supervisor."""
     moment = now or _now(session)
     overdue = session.scalars(
-        select(Report).where(Report.due_at < moment, Report.escalated_at.is_(None), Report.paused_at.is_(None),
-                             Report.state.not_in([str(s) for s in DONE]))
+        select(Report).where(vocabulary.overdue_clause(Report, moment), Report.escalated_at.is_(None))
         .order_by(Report.due_at).limit(500).with_for_update(skip_locked=True)
     ).all()
     for report in overdue:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import TextClause, text
 
+from dispatch.vocabulary import render_sql
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 FRAGMENTS = ("heatmap", "filters", "public")  # heatmap first: it holds /*filters*/
 
@@ -20,4 +22,4 @@ def sql(name: str) -> TextClause:
     body = (SQL_DIR / f"{name}.sql").read_text()
     for fragment in FRAGMENTS:
         body = body.replace(f"/*{fragment}*/", f"({_read(fragment)})")
-    return text(body)
+    return text(render_sql(body))

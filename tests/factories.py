@@ -4,7 +4,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.users import Principal
-from dispatch import service
+from dispatch import notifications, service
 from dispatch.models import Report
 from dispatch.schemas import ReportCreate
 
@@ -43,3 +43,9 @@ def actor(role: str, report: Report | None = None, **scope: object) -> Principal
     defaults.update(scope)
     kind = {"resident": "resident", "system": "system"}.get(role, "staff")
     return Principal(kind=kind, id=1, role=role, name=role, **defaults)  # type: ignore[arg-type]
+
+
+def told(session: Session, report_id: int) -> list[tuple[str, str]]:
+    """(email, language) of everyone the workflow's emails about this ticket go to: its own recipients query."""
+    report = session.get_one(Report, report_id)
+    return [(r.email, r.language) for r in notifications.recipients(session=session, report=report)]

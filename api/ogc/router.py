@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import ReadSessionDep
+from core.errors import InvalidParameter, NotFound
+from dispatch import vocabulary
 from dispatch.models import Report
 from geo.models import Category, Zone
 
@@ -25,7 +27,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
-CLOSED_STATES = ("resolved", "closed", "rejected")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 CSV_DEFAULT_LIMIT, CSV_MAX_LIMIT = 100_000, 1_000_000
 # The whole metropolis, generously: the extent announced before any report exists.
@@ -115,7 +116,8 @@ def collections(request: Request, session: ReadSessionDep) -> JSONResponse:
 
 def _known(collection_id: str) -> None:
     if collection_id not in COLLECTIONS:
-        raise HTTPException(404, f"No collection {collection_id!r}; there are: {', '.join(COLLECTIONS)}")
+        raise NotFound(f"No collection {collection_id!r}; there are: {', '.join(COLLECTIONS)}",
+                       f"Aucune collection {collection_id!r} ; il y a : {', '.join(COLLECTIONS)}")
 
 
 @router.get("/collections/{collection_id}")
@@ -126,6 +128,11 @@ def collection(collection_id: str, request: Request, session: ReadSessionDep) ->
 
 # -- items ---------------------------------------------------------------------------------------------
 
+def _bad_bbox(value: str) -> InvalidParameter:
+    return InvalidParameter(f"bbox must be 4 numbers minLon,minLat,maxLon,maxLat: {value!r}",
+                            f"bbox doit compter 4 nombres minLon,minLat,maxLon,maxLat : {value!r}", parameter="bbox")
+
+
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     """minLon,minLat,maxLon,maxLat in CRS84 (a 6-number 3D box is accepted; its heights are ignored)."""
     if not value:
@@ -133,11 +140,11 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     try:
         numbers = [float(part) for part in value.split(",")]
     except ValueError:
-        raise HTTPException(400, f"bbox must be 4 numbers minLon,minLat,maxLon,maxLat: {value!r}") from None
+        raise _bad_bbox(value) from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4 or numbers[1] > numbers[3]:
-        raise HTTPException(400, f"bbox must be 4 numbers minLon,minLat,maxLon,maxLat: {value!r}")
+        raise _bad_bbox(value)
     return numbers[0], numbers[1], numbers[2], numbers[3]
 
 
@@ -147,7 +154,9 @@ def _instant(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise HTTPException(400, f"datetime must be RFC 3339 (2026-01-01T00:00:00Z) or a/b: {text!r}") from None
+        raise InvalidParameter(f"datetime must be RFC 3339 (2026-01-01T00:00:00Z) or a/b: {text!r}",
+                               f"datetime doit suivre la RFC 3339 (2026-01-01T00:00:00Z) ou a/b : {text!r}",
+                               parameter="datetime") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -168,9 +177,10 @@ def _limit(value: str | None, default: int, maximum: int, name: str = "limit") -
     try:
         number = int(value)
     except ValueError:
-        raise HTTPException(400, f"{name} must be a whole number: {value!r}") from None
+        raise InvalidParameter(f"{name} must be a whole number: {value!r}",
+                               f"{name} doit être un nombre entier : {value!r}", parameter=name) from None
     if number < (1 if name == "limit" else 0):
-        raise HTTPException(400, f"{name} is too small: {value!r}")
+        raise InvalidParameter(f"{name} is too small: {value!r}", f"{name} est trop petit : {value!r}", parameter=name)
     return min(number, maximum)
 
 
@@ -192,7 +202,7 @@ def _report_properties(report: Report, names: dict[str, Category]) -> dict[str, 
         "ref": report.ref, "category": report.category_code,
         "category_name_fr": category.name_fr if category else None,
         "category_name_en": category.name_en if category else None,
-        "state": report.state, "status": "closed" if report.state in CLOSED_STATES else "open",
+        "state": report.state, "status": vocabulary.open311_status(report.state),
         "commune_code": report.commune_code, "commune_name": report.commune_name,
         "service_code": report.service_code, "description": report.description or None,
         "created_at": _iso(report.created_at), "updated_at": _iso(report.updated_at),
@@ -243,7 +253,8 @@ def items(collection_id: str, request: Request, session: ReadSessionDep) -> Resp
     fmt = (params.get("f") or "json").lower()
     csv_wanted = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
     if csv_wanted and collection_id != "reports":
-        raise HTTPException(400, "CSV is offered for reports only")
+        raise InvalidParameter("CSV is offered for reports only", "Le CSV n'est proposé que pour les signalements",
+                               parameter="f")
     if csv_wanted:
         limit = _limit(params.get("limit"), CSV_DEFAULT_LIMIT, CSV_MAX_LIMIT)
     else:
@@ -310,7 +321,8 @@ def item(collection_id: str, feature_id: str, request: Request, session: ReadSes
         if zone:
             feature = _zone_feature(zone[0], zone[1])
     if feature is None:
-        raise HTTPException(404, f"No feature {feature_id!r} in {collection_id}")
+        raise NotFound(f"No feature {feature_id!r} in {collection_id}",
+                       f"Aucun objet {feature_id!r} dans {collection_id}")
     base = f"{_base(request)}/collections/{collection_id}"
     feature["links"] = [_link(f"{base}/items/{feature_id}", "self", GEOJSON, "This feature"),
                         _link(base, "collection", "application/json", "Collection")]

@@ -32,11 +32,11 @@ from api.open311.params import (
 )
 from api.open311.render import FORMATS, Open311Error, error_response, respond
 from api.open311.settings import get_open311_settings
-from api.open311.views import CLOSED_STATES, REQUEST_COLUMNS, STATE_LABELS, Catalogue, PublicRequest, service_request
+from api.open311.views import REQUEST_COLUMNS, Catalogue, PublicRequest, service_request
 from core import users
 from core.errors import DomainError, InvalidContact, NotFound, UnknownCategory
 from core.users import Principal
-from dispatch import intake, residents
+from dispatch import intake, residents, vocabulary
 from dispatch import photos as photo_service
 from dispatch.models import Report, ReportPhoto
 from dispatch.schemas import ContactDetails, ReportIntake
@@ -307,18 +307,12 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     contact = _contact(items, french)
     data = ReportIntake(lat=lat, lon=lon, category=code, description=description, address_text=address,
                         contact=contact)
-    processed = photo_service.process_all(uploads)
-    try:
-        report = intake.submit(session=session, data=data, processed=processed, channel="open311",
-                               staff=partner, storage=request.app.state.photo_storage)
-        notice = _notice(report, catalogue, french)
-    except BaseException:
-        # Before the session dependency rolls back: files go while this transaction still holds their rows.
-        photo_service.discard_pending(session)
-        raise
-    return respond(fmt, "service_requests", [
-        {"service_request_id": report.ref, "service_notice": notice, "account_id": None},
-    ])
+    filed = intake.file(session=session, data=data, uploads=uploads, channel="open311", staff=partner,
+                        storage=request.app.state.photo_storage,
+                        answer=lambda report: {"service_request_id": report.ref,
+                                               "service_notice": _notice(report, catalogue, french),
+                                               "account_id": None})
+    return respond(fmt, "service_requests", [filed.body])
 
 
 def _valid(normalise: Callable[[str | None], str | None], value: str | None) -> str | None:
@@ -407,10 +401,10 @@ def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Respon
         states: set[str] = set()
         for status in wanted:
             if status == "open":
-                states |= set(STATE_LABELS) - CLOSED_STATES
+                states |= {str(s) for s in vocabulary.OPEN}
             elif status == "closed":
-                states |= CLOSED_STATES
-            elif status in STATE_LABELS:  # our finer states, for clients that know them
+                states |= {str(s) for s in vocabulary.DONE}
+            elif status in set(vocabulary.State):  # our finer states, for clients that know them
                 states.add(status)
             else:
                 raise Open311Error(400, f"status must be open or closed, not {status!r}")

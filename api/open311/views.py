@@ -9,24 +9,9 @@ from sqlalchemy.orm import Session
 
 from api.open311 import attributes
 from api.open311.params import w3
+from dispatch import vocabulary
 from dispatch.models import Report
 from geo.models import Category, Service
-
-# Our finer states and the spec's two: a request is open until it is resolved, closed or rejected.
-CLOSED_STATES = frozenset({"resolved", "closed", "rejected"})
-STATE_LABELS = {
-    "new": ("Nouveau : signalement reçu", "New: report received"),
-    "triaged": ("Qualifié : pris en compte par le centre de relation", "Triaged by the relations centre"),
-    "assigned": ("Transmis au service chargé de l'intervention", "Assigned to the service that will act"),
-    "scheduled": ("Intervention planifiée", "Work scheduled"),
-    "in_progress": ("Intervention en cours", "Work in progress"),
-    "waiting_resident": ("En attente d'une précision de l'habitant", "Waiting for details from the resident"),
-    "resolved": ("Résolu", "Resolved"),
-    "closed": ("Clos", "Closed"),
-    "reopened": ("Réouvert", "Reopened"),
-    "rejected": ("Rejeté", "Rejected"),
-}
-
 
 # The public columns of a report, read as plain rows: loading whole Report objects (two geometries parsed
 # per row) cost half the CPU of a 1,000-request page.
@@ -54,14 +39,12 @@ class PublicRequest(Protocol):
     lon: float
 
 
-def status_of(state: str) -> str:
-    return "closed" if state in CLOSED_STATES else "open"
+status_of = vocabulary.open311_status
 
 
 def status_notes(report: PublicRequest, french: bool) -> str:
     """The finer state, readable, then its code in brackets for machines: 'Intervention en cours [in_progress]'."""
-    fr, en = STATE_LABELS.get(report.state, (report.state, report.state))
-    note = f"{fr if french else en} [{report.state}]"
+    note = f"{vocabulary.description(report.state, 'fr' if french else 'en')} [{report.state}]"
     if report.outcome:
         note += f" ({report.outcome})"
     return note

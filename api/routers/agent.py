@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api import intake_form
 from api.auth import require_roles
 from api.deps import SessionDep
-from api.routers.reports import IdempotencyKeyHeader, file_report, public
+from api.filing import IdempotencyKeyHeader, file_report, public
 from core.errors import Forbidden
 from core.users import Principal
 from dispatch import duplicates, residents
@@ -92,6 +92,5 @@ def merge(ref: str, body: MergeRequest, session: SessionDep, staff: MergeStaff) 
     if commune is not None and (source.commune_code != commune or into.commune_code != commune):
         raise Forbidden("Commune staff merge reports of their own commune only.",
                         "Les agents communaux ne fusionnent que les signalements de leur commune.")
-    merged = duplicates.merge(session=session, source=source, into=into, actor_kind=staff.kind,
-                              actor_id=staff.actor_id, role=staff.role, note=body.note)
+    merged = duplicates.merge(session=session, source=source, into=into, actor=staff, note=body.note)
     return public(session=session, report=merged)

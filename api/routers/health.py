@@ -3,11 +3,13 @@
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from api.deps import SessionDep
 from api.observability import OUTBOX_PENDING, OVERDUE_TICKETS, REGISTRY
 from core.migrate import head_revision
+from dispatch import vocabulary
+from dispatch.models import Report
 
 router = APIRouter(tags=["health"])
 
@@ -31,9 +33,8 @@ def ready(session: SessionDep) -> JSONResponse:
 @router.get("/metrics", include_in_schema=False)
 def metrics(session: SessionDep) -> Response:
     """Prometheus metrics: requests and latencies, outbox depth, overdue tickets."""
-    OVERDUE_TICKETS.set(session.execute(text(
-        "SELECT count(*) FROM reports WHERE due_at < now() "
-        "AND state NOT IN ('resolved', 'closed', 'rejected')")).scalar() or 0)
+    OVERDUE_TICKETS.set(session.scalar(select(func.count()).select_from(Report)
+                                       .where(vocabulary.overdue_clause(Report))) or 0)
     if session.execute(text("SELECT to_regclass('outbox')")).scalar() is not None:
         OUTBOX_PENDING.set(session.execute(text(
             "SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar() or 0)

@@ -2,69 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from api import intake_form
 from api.deps import SessionDep
-from api.ratelimit import RateLimiter
+from api.filing import IdempotencyKeyHeader, client_address, file_report, public
 from core.errors import InvalidContact
-from core.users import Principal
-from dispatch import duplicates, idempotency, intake, residents
-from dispatch import photos as photo_service
+from dispatch import duplicates, residents
 from dispatch import service as reports
-from dispatch.models import Report
-from dispatch.schemas import DuplicateCandidate, FollowRequest, PhotoLinks, ReportIntake, ReportPublic
-from dispatch.storage import PhotoStorage
+from dispatch.schemas import DuplicateCandidate, FollowRequest, ReportIntake, ReportPublic
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-IdempotencyKeyHeader = Annotated[str | None, Header(
-    alias="Idempotency-Key", description="Any unique string per submission (a UUID): a retry with the same key "
-    "gets the first answer again and never creates a second report")]
-
-
-def public(*, session: Session, report: Report) -> ReportPublic:
-    """The public view of a report with the links to its photos."""
-    view = reports.to_public(report)
-    view.photos = [PhotoLinks(**link) for link in photo_service.links(session=session, report_id=report.id)]
-    return view
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def file_report(*, session: Session, request: Request, data: ReportIntake, uploads: list[photo_service.Upload],
-                key: str | None, channel: str, staff: Principal | None = None) -> JSONResponse:
-    """One submission, whatever its channel: replay, rate limit, photo checks, report, stored answer."""
-    scope = staff.actor_id if staff else "public"
-    if key is not None:
-        fingerprint = idempotency.fingerprint(fields={"channel": channel, **data.model_dump(mode="json")},
-                                              files=[u.data for u in uploads])
-        replay = idempotency.begin(session=session, scope=scope, key=key, fingerprint=fingerprint)
-        if replay is not None:
-            return JSONResponse(replay.body, status_code=replay.status_code, headers={
-                "Idempotent-Replayed": "true", "Location": f"/api/v1/reports/{replay.report_id}"})
-    if staff is None:
-        limiter: RateLimiter = request.app.state.intake_limiter
-        limiter.hit(client_address(request))
-    processed = photo_service.process_all(uploads)
-    storage: PhotoStorage = request.app.state.photo_storage
-    try:
-        report = intake.submit(session=session, data=data, processed=processed, channel=channel, staff=staff,
-                               storage=storage)
-        body = public(session=session, report=report).model_dump(mode="json")
-        if key is not None:
-            idempotency.finish(session=session, scope=scope, key=key, status_code=201, body=body,
-                               report_id=report.id)
-    except BaseException:
-        # Before the session dependency rolls back: files go while this transaction still holds their rows.
-        photo_service.discard_pending(session)
-        raise
-    return JSONResponse(body, status_code=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/reports/{report.id}"})
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportPublic,

@@ -12,7 +12,7 @@ from api.auth import RelationsCentre, require_roles
 from api.deps import SessionDep
 from core.errors import NotFound
 from core.users import Principal
-from dispatch import access, contacts, triage, workflow
+from dispatch import access, contacts, triage, vocabulary, workflow
 from dispatch.models import Report
 from dispatch.workflow import Outcome, OutcomeInput, State
 
@@ -123,8 +123,7 @@ def ticket_read(*, session: Any, report: Report, principal: Principal, now: date
         commune_name=report.commune_name, service_code=report.service_code, sector_code=report.sector_code,
         team=report.team, state=report.state, outcome=report.outcome, outcome_detail=report.outcome_detail,
         duplicate_of_id=report.duplicate_of_id, channel=report.channel, due_at=report.due_at,
-        overdue=bool(report.due_at and report.due_at < now and report.paused_at is None
-                     and report.state not in workflow.DONE),
+        overdue=vocabulary.is_overdue(state=report.state, due_at=report.due_at, paused_at=report.paused_at, now=now),
         paused=report.paused_at is not None, escalated_at=report.escalated_at, assignee_id=report.assignee_id,
         resolved_at=report.resolved_at, satisfaction=report.satisfaction, version=report.version,
         created_at=report.created_at, updated_at=report.updated_at,
@@ -155,7 +154,7 @@ def list_tickets(session: SessionDep, principal: TicketStaff,
     if commune:
         stmt = stmt.where(Report.commune_code == commune)
     if overdue is not None:
-        late = (Report.due_at < func.now()) & Report.paused_at.is_(None) & Report.state.not_in(["resolved", "closed"])
+        late = vocabulary.overdue_clause(Report)
         stmt = stmt.where(late if overdue else ~late)
     stmt = stmt.order_by(Report.due_at.asc().nulls_last(), Report.id).limit(limit).offset(offset)
     now = session.execute(select(func.now())).scalar_one()
@@ -224,7 +223,7 @@ class Figure(BaseModel):
 @router.get("/figures", response_model=list[Figure])
 def figures(session: SessionDep, principal: FiguresReader) -> list[Figure]:
     """Counts per commune and state, with how many are overdue: figures without any personal data."""
-    late = (Report.due_at < func.now()) & Report.paused_at.is_(None) & Report.state.not_in(["resolved", "closed"])
+    late = vocabulary.overdue_clause(Report)
     rows = session.execute(
         select(Report.commune_code, Report.commune_name, Report.state, func.count(),
                func.count().filter(late))

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from dispatch import duplicates
+from dispatch import duplicates, vocabulary
 from dispatch import photos as photo_service
 from dispatch.models import Report, ReportEvent
 from geo.models import Category
@@ -25,12 +25,6 @@ TEXT = {
     "en": {"title": "Report", "category": "Category", "commune": "Municipality", "filed": "Filed on",
            "due": "Due by", "merged": "Merged into", "description": "Description", "photos": "Photos",
            "photo_alt": "Photo", "history": "Progress"},
-}
-STATES = {
-    "new": ("Reçu", "Received"), "triaged": ("Pris en compte", "Acknowledged"), "assigned": ("Confié", "Assigned"),
-    "scheduled": ("Programmé", "Scheduled"), "in_progress": ("En cours", "In progress"),
-    "waiting_resident": ("En attente de vous", "Waiting for you"), "resolved": ("Résolu", "Resolved"),
-    "closed": ("Clos", "Closed"), "reopened": ("Rouvert", "Reopened"), "rejected": ("Refusé", "Rejected"),
 }
 ACTIONS = {
     "created": ("Signalement reçu", "Report received"), "photo_added": ("Photo ajoutée", "Photo added"),
@@ -61,12 +55,12 @@ def tracking_page(ref: str, request: Request, session: SessionDep) -> HTMLRespon
                                                                                                    ReportEvent.id)):
         label = _label(ACTIONS, event.action, lang)
         if event.action not in ACTIONS and event.to_state:
-            label = _label(STATES, event.to_state, lang)
+            label = vocabulary.label(event.to_state or "", lang)
         events.append({"at": event.at, "label": label})
     merged_into = session.scalar(select(Report.ref).where(Report.id == report.merged_into_id)) \
         if report.merged_into_id else None
     html = TEMPLATES.get_template("tracking.html").render(
-        lang=lang, t=TEXT[lang], report=report, state_label=_label(STATES, report.state, lang),
+        lang=lang, t=TEXT[lang], report=report, state_label=vocabulary.label(report.state, lang),
         category_label=(category.name_fr if lang == "fr" else category.name_en) if category else report.category_code,
         photos=photo_service.links(session=session, report_id=report.id), events=events, merged_into=merged_into,
     )

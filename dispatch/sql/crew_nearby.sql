@@ -10,7 +10,7 @@ FROM (
            ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon,
            r.geom_l93 <-> ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 2154) AS distance_m
     FROM reports r
-    WHERE r.state IN ('triaged', 'assigned', 'scheduled', 'in_progress', 'reopened')
+    WHERE r.state IN (@WORKING_STATES@)
       AND r.service_code = :service_code
       AND (cardinality(CAST(:sectors AS text[])) = 0 OR r.sector_code = ANY(CAST(:sectors AS text[])))
       AND (cardinality(CAST(:categories AS text[])) = 0 OR r.category_code = ANY(CAST(:categories AS text[])))

@@ -8,7 +8,7 @@ FROM (
            ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon,
            ST_Distance(r.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
     FROM reports r
-    WHERE r.state NOT IN ('resolved', 'closed', 'rejected')
+    WHERE r.state IN (@PUBLIC_OPEN_STATES@)
       AND r.category_code = :category
       AND r.merged_into_id IS NULL
       AND r.created_at >= now() - make_interval(days => :window_days)

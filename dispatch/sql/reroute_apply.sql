@@ -6,7 +6,7 @@ WITH moved AS (
         service_code = m.to_service, sector_code = m.to_sector, team = m.to_team, routing_rule_id = m.to_rule,
         version = r.version + 1, updated_at = now()
     FROM reroute_moves m
-    WHERE r.id = m.id AND NOT m.outside AND r.state <> ALL (CAST(:final_states AS text[]))
+    WHERE r.id = m.id AND NOT m.outside AND r.state IN (@REROUTABLE_STATES@)
     RETURNING r.id
 )
 INSERT INTO report_events (report_id, action, actor_kind, actor_id, note, public, data)

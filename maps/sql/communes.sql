@@ -2,7 +2,7 @@
 -- 1.2 s for a spatial join), joined to the current communes and their population.
 WITH counts AS (
     SELECT r.commune_code, count(*) AS reports,
-           count(*) FILTER (WHERE r.state NOT IN ('resolved', 'closed', 'rejected')) AS open,
+           count(*) FILTER (WHERE r.state IN (@OPEN_STATES@)) AS open,
            count(*) FILTER (WHERE r.resolved_at IS NOT NULL) AS resolved
     FROM reports r
     WHERE /*filters*/

@@ -13,8 +13,8 @@ WITH months AS (
     SELECT r.commune_code, r.channel,
            width_bucket(r.created_at, m.starts) AS filed, width_bucket(r.resolved_at, m.starts) AS resolved_in,
            count(*) AS reports,
-           count(*) FILTER (WHERE r.state NOT IN ('resolved', 'closed', 'rejected')) AS open,
-           count(*) FILTER (WHERE r.state NOT IN ('resolved', 'closed', 'rejected') AND r.due_at < now()) AS overdue,
+           count(*) FILTER (WHERE r.state IN (@OPEN_STATES@)) AS open,
+           count(*) FILTER (WHERE @OVERDUE@) AS overdue,
            count(*) FILTER (WHERE r.resolved_at <= r.due_at) AS on_time,
            count(*) FILTER (WHERE r.resolved_at IS NOT NULL AND r.due_at IS NOT NULL) AS with_deadline
     FROM reports r, months m

@@ -1,6 +1,6 @@
 -- What the public map shows: open reports, and resolved or closed ones during :recent_days after their
 -- resolution; rejected reports never, nor reports merged into another (the one they joined is shown).
 r.merged_into_id IS NULL
-AND (r.state IN ('new', 'triaged', 'assigned', 'scheduled', 'in_progress', 'waiting_resident', 'reopened')
- OR (r.state IN ('resolved', 'closed')
+AND (r.state IN (@PUBLIC_OPEN_STATES@)
+ OR (r.state IN (@DONE_STATES@)
      AND COALESCE(r.resolved_at, r.updated_at) > now() - make_interval(days => CAST(:recent_days AS int))))

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from dispatch import residents
 from dispatch.models import Report, ReportEvent
 from tests.conftest import BELLECOUR
+from tests.factories import told
 
 
 def offset(session, point, metres, azimuth_deg=90.0):
@@ -107,7 +108,7 @@ def test_follow_instead_of_filing(client, session, pothole):
     assert followed.status_code == 201, followed.text
     assert followed.json()["ref"] == pothole["ref"]
     assert session.query(Report).count() == before
-    assert residents.reporters_to_notify(session=session, report_id=pothole["id"]) == [("voisin@example.org", "en")]
+    assert told(session, pothole["id"]) == [("voisin@example.org", "en")]
     assert client.post(f"/api/v1/reports/by-ref/{pothole['ref']}/follow",
                        json={"contact": {"name": "No way to reach me"}}).status_code == 422
 
@@ -126,7 +127,7 @@ def test_merge_keeps_every_reporter_with_history_on_both(client, session, staff_
     merged = agent.post(f"/api/v1/agent/reports/{b['ref']}/merge", json={"into_ref": a["ref"], "note": "même trou"})
     assert merged.status_code == 200, merged.text
     agent.post(f"/api/v1/agent/reports/{d_report.ref}/merge", json={"into_ref": a["ref"]})
-    assert residents.reporters_to_notify(session=session, report_id=a["id"]) == [
+    assert told(session, a["id"]) == [
         ("a@example.org", "fr"), ("b@example.org", "en"), ("c@example.org", "fr")]
     roles = sorted(r.role for r in residents.reporters(session=session, report_id=a["id"]))
     assert roles == ["merged", "merged", "merged", "original"]
@@ -145,7 +146,7 @@ def test_merge_keeps_every_reporter_with_history_on_both(client, session, staff_
     # Following a merged report follows the incident it was merged into.
     client.post(f"/api/v1/reports/by-ref/{b['ref']}/follow",
                 json={"contact": {"email": "late@example.org", "consent_updates": True}})
-    assert ("late@example.org", "fr") in residents.reporters_to_notify(session=session, report_id=a["id"])
+    assert ("late@example.org", "fr") in told(session, a["id"])
 
 
 def test_commune_staff_merge_only_within_their_commune(client, session, staff_client):

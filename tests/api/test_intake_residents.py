@@ -8,6 +8,7 @@ from sqlalchemy import select
 from dispatch import mailer, outbox, residents
 from dispatch.models import Report, ReportEvent, ReportReporter, Resident, ResidentConsent
 from tests.conftest import BELLECOUR, VILLEURBANNE_TOWN_HALL
+from tests.factories import told
 
 APP_CONTACT = {"name": "Jeanne Martin", "email": "Jeanne.Martin@Example.org", "phone": "06 12 34 56 78",
                "language": "fr", "consent_updates": True, "consent_remember": True}
@@ -44,7 +45,7 @@ def test_app_report_records_the_resident_consents_and_no_personal_data_in_public
     assert {(c.data_kind, c.purpose, c.granted) for c in consents} == {
         ("email", "report_updates", True), ("phone", "report_updates", True),
         ("name", "remember_me", True), ("email", "remember_me", True), ("phone", "remember_me", True)}
-    assert residents.reporters_to_notify(session=session, report_id=body["id"]) == [
+    assert told(session, body["id"]) == [
         ("jeanne.martin@example.org", "fr")]
     page = client.get(f"/reports/{body['ref']}")
     assert page.status_code == 200
