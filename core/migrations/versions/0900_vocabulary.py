@@ -6,7 +6,7 @@ carry the same lists (tests/test_vocabulary.py compares them with the vocabulary
 count now honours the paused clock, so its covering index includes paused_at (else index-only scans stop).
 
 Revision ID: 0900
-Revises: 0800
+Revises: sst1
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0900"
-down_revision: str | None = "0800"
+down_revision: str | None = "sst1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
