@@ -18,29 +18,36 @@ CONTACT_FIELDS = {"contact_name": "name", "contact_email": "email", "contact_pho
                   "consent_remember": "consent_remember"}
 PHOTO_FIELDS = ("photos", "photo", "media")
 
-INTAKE_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/ReportIntake"}},
-            "multipart/form-data": {"schema": {
-                "type": "object",
-                "required": ["category"],
-                "properties": {
-                    "lat": {"type": "number"}, "lon": {"type": "number"},
-                    "category": {"type": "string"}, "description": {"type": "string"},
-                    "address_text": {"type": "string"},
-                    "photos": {"type": "array", "items": {"type": "string", "format": "binary"},
-                               "description": "1 to 5 photos: JPEG, PNG, WebP or HEIC"},
-                    "contact": {"type": "string", "description": "ContactDetails as JSON, or the flat fields"},
-                    "contact_name": {"type": "string"}, "contact_email": {"type": "string"},
-                    "contact_phone": {"type": "string"}, "language": {"type": "string", "enum": ["fr", "en"]},
-                    "consent_updates": {"type": "boolean"}, "consent_remember": {"type": "boolean"},
-                },
-            }},
+
+def intake_openapi(model: str) -> dict[str, Any]:
+    """The request body of an intake route, JSON (the named schema) or multipart with photos."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}},
+                "multipart/form-data": {"schema": {
+                    "type": "object",
+                    "required": ["category"],
+                    "properties": {
+                        "lat": {"type": "number"}, "lon": {"type": "number"},
+                        "category": {"type": "string"}, "description": {"type": "string"},
+                        "address_text": {"type": "string"},
+                        "photos": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                   "description": "1 to 5 photos: JPEG, PNG, WebP or HEIC"},
+                        "contact": {"type": "string", "description": "ContactDetails as JSON, or the flat fields"},
+                        "contact_name": {"type": "string"}, "contact_email": {"type": "string"},
+                        "contact_phone": {"type": "string"}, "language": {"type": "string", "enum": ["fr", "en"]},
+                        "consent_updates": {"type": "boolean"}, "consent_remember": {"type": "boolean"},
+                    },
+                }},
+            },
         },
-    },
-}
+    }
+
+
+INTAKE_OPENAPI = intake_openapi("ReportIntake")
+AGENT_INTAKE_OPENAPI = intake_openapi("AgentReportIntake")
 
 
 def _validate(model: type[Model], raw: dict[str, Any]) -> Model:

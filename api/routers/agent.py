@@ -54,7 +54,7 @@ def _visible(*, session: Session, resident: Resident, staff: Principal) -> bool:
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportPublic,
-             openapi_extra=intake_form.INTAKE_OPENAPI)
+             openapi_extra=intake_form.AGENT_INTAKE_OPENAPI)
 async def enter_report(request: Request, session: SessionDep, staff: IntakeStaff,
                        idempotency_key: IdempotencyKeyHeader = None) -> JSONResponse:
     """A request taken by phone, at the counter, by email or at the commune office; the agent is recorded."""
