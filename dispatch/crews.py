@@ -5,14 +5,14 @@ from datetime import datetime
 from typing import Any
 
 from pyproj import Transformer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import AfterPhotoRequired, Forbidden, NotFound, NotYourTicket, TicketTaken
 from core.prepared import Prepared, fetch
 from core.users import Principal, StaffUser
 from dispatch import photos, route, vocabulary, workflow
-from dispatch.models import Report
+from dispatch.models import Report, ReportEvent
 from dispatch.sqlfiles import read, sql
 from dispatch.workflow import Outcome, OutcomeInput, State
 
@@ -207,24 +207,47 @@ def visit_order(*, session: Session, crew: Principal, lat: float, lon: float) ->
 
 
 def team_tickets(*, session: Session, supervisor: Principal) -> dict[str, Any]:
-    """The tickets the supervisor's crews hold, as GeoJSON for a map."""
+    """The service's open work as GeoJSON for a map: tickets its crews hold and those nobody holds yet.
+
+    An unclaimed ticket that a crew handed back carries the reason, who and when (`handed_back`); every
+    ticket says whether it is overdue by the one rule (dispatch.vocabulary).
+    """
     from dispatch import access
 
     if supervisor.role not in ("service_staff", "admin"):
         raise Forbidden("For supervisors", "Réservé aux encadrants", reason="role")
+    now = session.execute(select(func.now())).scalar_one()
     rows = session.execute(
         select(Report.id, Report.ref, Report.category_code, Report.state, Report.version, Report.assignee_id,
-               StaffUser.name, Report.due_at, Report.service_code, Report.geom.ST_Y(), Report.geom.ST_X())
-        .join(StaffUser, StaffUser.id == Report.assignee_id)
-        .where(access.scope_filter(supervisor), Report.state.in_(CREW_OPEN))
-        .order_by(Report.assignee_id, Report.id)
+               StaffUser.name, Report.due_at, Report.paused_at, Report.service_code, Report.geom.ST_Y(),
+               Report.geom.ST_X())
+        .outerjoin(StaffUser, StaffUser.id == Report.assignee_id)
+        .where(access.scope_filter(supervisor), Report.state.in_(CREW_OPEN), Report.service_code.is_not(None))
+        .order_by(Report.assignee_id.nulls_first(), Report.due_at.nulls_last(), Report.id)
     ).all()
+    handed = _hand_backs(session, [r[0] for r in rows if r[5] is None])
     # `crews` is a foreign member (RFC 7946 6.1): whom each ticket can be given to, so a map needs one request.
     return {"type": "FeatureCollection", "crews": team_crews(session=session, supervisor=supervisor), "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
          "properties": {"id": i, "ref": ref, "category": cat, "state": st, "version": v, "crew_id": crew,
-                        "crew_name": name, "due_at": due.isoformat() if due else None, "service_code": service}}
-        for i, ref, cat, st, v, crew, name, due, service, lat, lon in rows]}
+                        "crew_name": name, "due_at": due.isoformat() if due else None, "service_code": service,
+                        "overdue": vocabulary.is_overdue(state=st, due_at=due, paused_at=paused, now=now),
+                        "handed_back": handed.get(i)}}
+        for i, ref, cat, st, v, crew, name, due, paused, service, lat, lon in rows]}
+
+
+def _hand_backs(session: Session, report_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest hand-back of each ticket that is still unclaimed: reason, crew and time."""
+    if not report_ids:
+        return {}
+    rows = session.execute(
+        select(ReportEvent.report_id, ReportEvent.note, ReportEvent.at, StaffUser.name)
+        .outerjoin(StaffUser, func.concat("staff:", StaffUser.id) == ReportEvent.actor_id)
+        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.data.has_key("handed_back_by"))
+        .order_by(ReportEvent.report_id, ReportEvent.at.desc(), ReportEvent.id.desc())
+        .distinct(ReportEvent.report_id)
+    ).all()
+    return {rid: {"reason": note, "at": at.isoformat(), "by": name} for rid, note, at, name in rows}
 
 
 def team_crews(*, session: Session, supervisor: Principal) -> list[dict[str, Any]]:

@@ -10,8 +10,11 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.settings import get_settings
@@ -164,19 +167,48 @@ def on_transition(*, session: Session, report: Report, event: ReportEvent) -> in
     return queued
 
 
-def escalation(*, session: Session, report: Report) -> int | None:
-    """Tell the service's supervisor that a ticket is overdue (French and English in one message)."""
-    service = session.get(Service, report.service_code) if report.service_code else None
-    address = service.supervisor_email if service else None
-    if not address:
-        return None
+# Supervisors read the day's digest of overdue tickets from this hour on (Paris time).
+DIGEST_HOUR = 7
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def escalation_digests(*, session: Session, now: datetime | None = None) -> int:
+    """One email a day per supervisor listing their service's overdue tickets; returns how many were queued.
+
+    Supervisors are the service's supervisor address and its active service staff. The outbox's dedupe key
+    (address and Paris day) makes a second run the same day, or a restarted worker, send nothing more.
+    """
+    from core.users import StaffUser
+    from dispatch.deadlines import local_date
+
+    moment = now or session.execute(select(func.now())).scalar_one()
+    if moment.astimezone(PARIS).hour < DIGEST_HOUR:
+        return 0  # the day's digest waits for the morning, not the first minute after midnight
+    day = local_date(moment).isoformat()
+    late = session.scalars(select(Report).where(vocabulary.overdue_clause(Report, moment),
+                                                Report.is_demo.is_not(True), Report.service_code.is_not(None))
+                           .order_by(Report.service_code, Report.due_at, Report.id)).all()
+    by_service: dict[str, list[Report]] = {}
+    for report in late:
+        by_service.setdefault(str(report.service_code), []).append(report)
     base = get_settings().public_base_url.rstrip("/")
-    due = report.due_at.isoformat() if report.due_at else "?"
-    text_body = (f"Le ticket {report.ref} ({report.category_code}, {report.commune_name}) a dépassé son échéance "
-                 f"({due}) à l'état « {report.state} ».\n"
-                 f"Ticket {report.ref} is overdue (due {due}), state '{report.state}'.\n\n"
-                 f"{base}/api/v1/tickets/{report.id}\n")
-    return outbox.enqueue(session=session, kind="email", report_id=report.id,
-                          dedupe_key=f"report:{report.id}:escalated:{due}",
-                          payload={"to": address, "subject": f"[Rue Commune] En retard / overdue : {report.ref}",
-                                   "text": text_body, "lang": "fr"})
+    queued = 0
+    for code, reports in by_service.items():
+        service = session.get(Service, code)
+        staff = session.execute(select(StaffUser.email, StaffUser.language).where(
+            StaffUser.role == "service_staff", StaffUser.service_code == code, StaffUser.active.is_(True))).all()
+        addresses: dict[str, str] = {email: language for email, language in staff}
+        if service is not None and service.supervisor_email:
+            addresses.setdefault(service.supervisor_email, "fr")
+        lines = [f"- {r.ref} ({r.category_code}, {r.commune_name}) : {local_date(r.due_at).isoformat()}, "
+                 f"{vocabulary.label(r.state, 'fr')} / {vocabulary.label(r.state, 'en')} - {base}/staff/tickets/{r.ref}"
+                 for r in reports if r.due_at is not None]
+        body = (f"{len(lines)} ticket(s) en retard pour le service {code} / overdue ticket(s) for {code}:\n\n"
+                + "\n".join(lines) + "\n")
+        for address, language in sorted(addresses.items()):
+            if outbox.enqueue(session=session, kind="email", dedupe_key=f"digest:{address.lower()}:{day}",
+                              payload={"to": address, "lang": language or "fr", "text": body,
+                                       "subject": f"[Rue Commune] {len(lines)} en retard / overdue ({day})"}):
+                queued += 1
+    return queued
+

@@ -103,8 +103,16 @@ def apply_retention(session: Session) -> dict[str, int]:
                                    delete_rejected_after_days=settings.retention_delete_rejected_after_days)
 
 
+def send_escalation_digests(session: Session) -> int:
+    """Supervisors' daily digest of overdue tickets (hourly tries; one email per address and day)."""
+    from dispatch import notifications
+
+    return notifications.escalation_digests(session=session)
+
+
 def default_tasks() -> list[Task]:
-    """Periodic work: deadlines every round, idempotency keys hourly, retention rules daily."""
+    """Periodic work: deadlines every round, digests and idempotency keys hourly, retention rules daily."""
     from dispatch import workflow
 
-    return [workflow.sweep, every(3600, purge_idempotency_keys), every(86400, apply_retention)]
+    return [workflow.sweep, every(3600, send_escalation_digests), every(3600, purge_idempotency_keys),
+            every(86400, apply_retention)]

@@ -332,10 +332,14 @@ SYSTEM_ACTOR = Principal(kind="system", id=0, role=SYSTEM, name="Rue Commune")
 
 
 def escalate_overdue(*, session: Session, now: datetime | None = None) -> list[int]:
-    """Flag open tickets past their deadline (not paused) once, and tell the service's supervisor."""
+    """Flag open tickets past their deadline (not paused) once, in their history; demo tickets never.
+
+    Supervisors hear of them in one digest a day (notifications.escalation_digests), not one email each.
+    """
     moment = now or _now(session)
     overdue = session.scalars(
-        select(Report).where(vocabulary.overdue_clause(Report, moment), Report.escalated_at.is_(None))
+        select(Report).where(vocabulary.overdue_clause(Report, moment), Report.escalated_at.is_(None),
+                             Report.is_demo.is_not(True))
         .order_by(Report.due_at).limit(500).with_for_update(skip_locked=True)
     ).all()
     for report in overdue:
@@ -343,7 +347,6 @@ def escalate_overdue(*, session: Session, now: datetime | None = None) -> list[i
         record(session=session, report=report, actor=SYSTEM_ACTOR, action="escalated", from_state=report.state,
                to_state=report.state, public=False, channel="system",
                data={"due_at": report.due_at.isoformat() if report.due_at else None})
-        notifications.escalation(session=session, report=report)
     session.flush()
     return [r.id for r in overdue]
 

@@ -15,7 +15,8 @@ from maps.public_map import base_map, json_for_html
 CREW_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#6a3d9a", "#8c564b",
                 "#1b7837", "#b2182b")
 JS_TEXT_KEYS = ("team.crew", "team.reassign", "team.reassign_to", "team.done", "team.refused", "team.stale",
-                "team.none", "team.count", "team.load_error", "team.no_other", "col.ref", "col.category",
+                "team.none", "team.count", "team.load_error", "team.no_other", "team.unclaimed",
+                "team.handed_back", "col.ref", "col.category",
                 "col.state", "col.due", "loading")
 
 

@@ -66,17 +66,28 @@ def test_triage_sets_the_due_date_and_waiting_for_the_resident_pauses_it(session
     assert resumed.due_at == datetime(2026, 7, 16, 23, 59, 59, tzinfo=PARIS)
 
 
-def test_overdue_tickets_are_escalated_once_to_the_supervisor(session):
-    from dispatch import outbox
+def test_overdue_tickets_are_escalated_once_and_listed_in_one_digest_a_day(session):
+    from dispatch import notifications, outbox
 
     late = make_ticket(session, state="assigned", due_at=at(2026, 1, 5))
+    later = make_ticket(session, state="triaged", due_at=at(2026, 1, 6))
     paused = make_ticket(session, state="waiting_resident", due_at=at(2026, 1, 5), paused_at=at(2026, 1, 2))
     done = make_ticket(session, state="resolved", due_at=at(2026, 1, 5))
+    demo = make_ticket(session, state="assigned", due_at=at(2026, 1, 5), is_demo=True)
     escalated = workflow.escalate_overdue(session=session)
-    assert late.id in escalated and paused.id not in escalated and done.id not in escalated
+    assert {late.id, later.id} <= set(escalated) and not {paused.id, done.id, demo.id} & set(escalated)
     assert workflow.escalate_overdue(session=session) == []
-    mails = outbox.pending(session=session, report_id=late.id, kind="email")
-    assert [m.payload["to"] for m in mails] == ["voirie@ruecommune.example"]
-    assert late.ref in mails[0].payload["subject"]
     history = workflow.history(session=session, report_id=late.id, public_only=False)
     assert [e.action for e in history][-1] == "escalated" and not history[-1].public
+    assert outbox.pending(session=session, report_id=late.id, kind="email") == []  # no email per ticket
+
+    morning = at(2026, 1, 8, 8)
+    assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 3)) == 0  # not at night
+    assert notifications.escalation_digests(session=session, now=morning) >= 1
+    digest = [m for m in outbox.pending(session=session, kind="email")
+              if m.payload["to"] == "voirie@ruecommune.example" and "2026-01-08" in m.payload["subject"]]
+    assert len(digest) == 1
+    assert late.ref in digest[0].payload["text"] and later.ref in digest[0].payload["text"]
+    assert demo.ref not in digest[0].payload["text"] and paused.ref not in digest[0].payload["text"]
+    assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 17)) == 0  # once a day
+

@@ -34,6 +34,14 @@
 
     function crewColour(id) { return state.colour[id] || "#555"; }
 
+    function holder(p) { return p.crew_id === null ? text["team.unclaimed"] : p.crew_name; }
+
+    function handedBack(p) {
+      var h = p.handed_back;
+      return h ? fill(text["team.handed_back"], { by: h.by || "?", at: day(h.at, config.lang), reason: h.reason || "" })
+               : "";
+    }
+
     function crewName(id, fallback) {
       var crew = state.crews.filter(function (c) { return c.id === id; })[0];
       return crew ? crew.name : (fallback || String(id));
@@ -82,8 +90,9 @@
       var box = el("div", "rc-popup");
       box.appendChild(el("h3", null, (config.categories[p.category] || p.category) + " · " + p.ref));
       var dl = el("dl");
-      [[text["col.state"], config.states[p.state] || p.state], [text["team.crew"], p.crew_name],
-       [text["col.due"], day(p.due_at, config.lang)]].forEach(function (pair) {
+      [[text["col.state"], config.states[p.state] || p.state], [text["team.crew"], holder(p)],
+       [text["col.due"], day(p.due_at, config.lang)]].concat(p.handed_back ? [[text["team.unclaimed"], handedBack(p)]] : [])
+      .forEach(function (pair) {
         dl.appendChild(el("dt", null, pair[0]));
         dl.appendChild(el("dd", null, pair[1]));
       });
@@ -121,7 +130,11 @@
       swatch.style.background = crewColour(p.crew_id);
       swatch.setAttribute("aria-hidden", "true");
       crew.appendChild(swatch);
-      crew.appendChild(document.createTextNode(p.crew_name));
+      crew.appendChild(document.createTextNode(holder(p)));
+      if (p.handed_back) {
+        var why = el("p", "rc-handed-back", handedBack(p));
+        crew.appendChild(why);
+      }
       tr.appendChild(crew);
       tr.appendChild(el("td", null, day(p.due_at, config.lang)));
       var action = el("td");
@@ -150,7 +163,7 @@
         var c = f.geometry.coordinates;
         counts[p.crew_id] = (counts[p.crew_id] || 0) + 1;
         var marker = L.marker([c[1], c[0]], { icon: icon(p), keyboard: true, alt: p.ref,
-                                             title: p.ref + " · " + p.crew_name });
+                                             title: p.ref + " · " + holder(p) });
         marker.bindPopup(function () { return popup(p); }, { maxWidth: 320 });
         marker.on("add", function () {
           var node = marker.getElement();

@@ -56,3 +56,24 @@ def test_a_crew_member_gets_a_plain_403_and_a_visitor_the_sign_in_form(staff_cli
     assert wrong.status_code == 401 and "Wrong email or password" in wrong.text
     # The dashboard's form still posts to its own sign-in.
     assert 'action="/dashboard/login"' in client.get("/dashboard").text
+
+
+def test_team_tickets_include_the_unclaimed_ones_and_why_a_crew_handed_one_back(staff_client, session):
+    from core.users import Principal
+    from dispatch import crews
+
+    supervisor = staff_client("service_staff", service_code="voirie")
+    crew = staff_client("crew", service_code="voirie")
+    waiting = make_ticket(session, state="triaged")
+    returned = make_ticket(session, state="assigned", assignee_id=crew.staff["id"])
+    crews.hand_back(session=session, crew=Principal(kind="staff", id=crew.staff["id"], role="crew", name="A",
+                                                    service_code="voirie"),
+                    report_id=returned.id, version=None, note="Besoin d'une nacelle")
+    session.commit()
+    features = {f["properties"]["id"]: f["properties"]
+                for f in supervisor.get("/api/v1/crews/team/tickets").json()["features"]}
+    assert features[waiting.id]["crew_id"] is None and features[waiting.id]["handed_back"] is None
+    back = features[returned.id]["handed_back"]
+    assert features[returned.id]["crew_id"] is None and back["reason"] == "Besoin d'une nacelle"
+    assert back["by"] == crew.staff["name"]
+    assert all(f["service_code"] == "voirie" for f in features.values())

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.users import StaffUser
+from core.users import Principal, StaffUser
 from dispatch import crews
 from tests.browser.crew_support import desk, history, ticket_row
 from tests.browser.pwa_support import axe_violations
@@ -122,3 +122,32 @@ def test_a_reassignment_from_a_stale_page_is_refused_plainly(page, live_server_n
     # The list was read again: the ticket now shows its new crew.
     page.wait_for_selector(f"#rc-team-table tbody tr[data-ref='{ticket['ref']}'][data-crew='{crew_b['id']}']")
     assert [e for e in page.watch.errors_except() if "409" not in e] == []
+
+
+def test_a_supervisor_gives_an_unclaimed_ticket_and_reads_why_one_was_handed_back(page, live_server_no_tiles):
+    server = live_server_no_tiles
+    supervisor = staff(server.engine, "service_staff", "voirie", "Sandrine Encadrante")
+    crew_a = staff(server.engine, "crew", "voirie", f"Équipe A {uuid.uuid4().hex[:4]}")
+    crew_b = staff(server.engine, "crew", "voirie", f"Équipe B {uuid.uuid4().hex[:4]}")
+    unclaimed = plant(server.engine, {"point": (BELLECOUR[0] + 0.004, BELLECOUR[1]), "category": "pothole",
+                                      "state": "triaged"})[0]
+    returned = held_tickets(server.engine, ((BELLECOUR[0] - 0.004, BELLECOUR[1]), "pothole", crew_a["id"]))[0]
+    with Session(server.engine) as session:
+        crews.hand_back(session=session, crew=Principal(kind="staff", id=int(crew_a["id"]), role="crew",
+                                                        name=str(crew_a["name"]), service_code="voirie"),
+                        report_id=returned["id"], version=None, note="Besoin d'une nacelle")
+        session.commit()
+
+    sign_in(page, server, supervisor)
+    back = page.locator(f"#rc-team-table tbody tr[data-ref='{returned['ref']}']")
+    assert "Non attribué" in back.inner_text() and "Besoin d'une nacelle" in back.inner_text()
+    assert crew_a["name"] in back.locator(".rc-handed-back").inner_text()
+    row = page.locator(f"#rc-team-table tbody tr[data-ref='{unclaimed.ref}']")
+    assert "Non attribué" in row.inner_text()
+    row.get_by_label(f"Confier le ticket {unclaimed.ref} à").select_option(str(crew_b["id"]))
+    row.get_by_role("button", name="Réattribuer").click()
+    page.wait_for_selector(f"#rc-team-status[data-done='{unclaimed.ref}']")
+    moved = ticket_row(server.engine, unclaimed.id)
+    assert moved["assignee_id"] == crew_b["id"] and moved["state"] == "assigned"
+    assert axe_violations(page) == []
+    assert page.watch.errors_except() == []
