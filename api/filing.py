@@ -36,7 +36,7 @@ def file_report(*, session: Session, request: Request, data: ReportIntake, uploa
     limiter: RateLimiter = request.app.state.intake_limiter
     filed = intake.file(
         session=session, data=data, uploads=uploads, channel=channel, staff=staff, key=key,
-        storage=request.app.state.photo_storage,
+        storage=request.app.state.photo_storage, settings=request.app.state.settings,
         answer=lambda report: public(session=session, report=report).model_dump(mode="json"),
         admit=None if staff is not None else lambda: limiter.hit(client_address(request)))
     headers = {"Location": f"/api/v1/reports/{filed.report_id}"}

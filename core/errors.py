@@ -123,6 +123,13 @@ class PhotoTooManyPixels(DomainError):
     title_fr = "Photo aux dimensions excessives"
 
 
+class PhotosBusy(DomainError):
+    code = "photo.busy"
+    status = 503
+    title_en = "Too many photos being processed"
+    title_fr = "Trop de photos en cours de traitement"
+
+
 class PhotoUnreadable(DomainError):
     code = "photo.unreadable"
     status = 422

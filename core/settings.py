@@ -34,7 +34,13 @@ class Settings(BaseSettings):
     photo_dir: Path = PROJECT_ROOT / ".data" / "photos"
     # Photos: limits checked before any pixel is decoded, then the sizes kept (long side, in pixels).
     photo_max_bytes: int = 20 * 1024 * 1024
-    photo_max_pixels: int = 64_000_000
+    # 52 MP: the largest photo a phone takes in its standard modes (48 MP iPhone 8064 x 6048, 50 MP Android
+    # sensors up to 8192 x 6144); 108/200 MP modes are opt-in and refused, as is anything larger.
+    photo_max_pixels: int = 52_000_000
+    # Photos decoded at the same time in one process (each may take ~200 MB for a moment), and how long
+    # an upload waits for a turn before a 503 with Retry-After.
+    photo_decode_slots: int = 2
+    photo_decode_wait_s: float = 10.0
     photo_max_count: int = 5
     photo_display_px: int = 1600
     photo_thumb_px: int = 320

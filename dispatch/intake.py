@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.errors import MissingLocation
+from core.settings import Settings
 from core.users import Principal
 from dispatch import idempotency, residents
 from dispatch import photos as photo_service
@@ -84,7 +85,7 @@ class Filed:
 def file(*, session: Session, data: ReportIntake, uploads: Sequence[photo_service.Upload], channel: str,
          answer: Callable[[Report], dict[str, Any]], staff: Principal | None = None,
          storage: PhotoStorage | None = None, key: str | None = None,
-         admit: Callable[[], None] | None = None) -> Filed:
+         admit: Callable[[], None] | None = None, settings: Settings | None = None) -> Filed:
     """File one submission: the first answer again for a replayed key; else admit, check photos, submit.
 
     `answer` renders the channel's reply (stored with the key, so a retry gets the same bytes); `admit` is the
@@ -100,7 +101,7 @@ def file(*, session: Session, data: ReportIntake, uploads: Sequence[photo_servic
                          status_code=replay.status_code)
     if admit is not None:
         admit()
-    processed = photo_service.process_all(uploads)
+    processed = photo_service.process_all(uploads, settings)
     try:
         report = submit(session=session, data=data, processed=processed, channel=channel, staff=staff,
                         storage=storage)

@@ -3,18 +3,28 @@
 import hashlib
 import io
 import logging
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.errors import PhotoTooLarge, PhotoTooManyPixels, PhotoUnreadable, PhotoUnsupportedType, TooManyPhotos
+from core.errors import (
+    PhotosBusy,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+    PhotoUnreadable,
+    PhotoUnsupportedType,
+    TooManyPhotos,
+)
 from core.settings import Settings, get_settings
 from dispatch.models import Photo, Report, ReportEvent, ReportPhoto
 from dispatch.storage import PhotoStorage, get_storage
@@ -27,6 +37,13 @@ SIZES = ("display", "thumb")
 PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heic": "HEIF"}
 HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 GPS_IFD = 0x8825
+# EXIF orientation -> the move that makes the pixels upright (what ImageOps.exif_transpose does), applied
+# after the image has been shrunk so it never costs a full-size copy.
+UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
+# Modes Image.reduce() works in; others (palette, bilevel, 16-bit) are converted first.
+REDUCIBLE = {"L", "LA", "La", "PA", "RGB", "RGBA", "RGBa", "CMYK", "I", "F"}
 _PENDING = "ruecommune.pending_photo_keys"
 
 
@@ -89,11 +106,72 @@ def read_gps(image: Image.Image) -> tuple[float, float] | None:
     return (lat, lon)
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """The same pixels in a new image with an empty `info`: nothing the upload carried can follow them.
+
+    Pillow's JPEG writer copies `info["comment"]` into a COM segment by itself (a JPEG comment, or a PNG text
+    chunk named "comment"), and `info` holds every other text, XMP, ICC and EXIF block that was read."""
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    return clean
+
+
 def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    # No exif=, no icc_profile=: the stored copy carries pixels and nothing else.
-    image.save(out, "JPEG", quality=82)
+    # No exif=, icc_profile=, comment=: the stored copy carries pixels and nothing else.
+    _pixels_only(image).save(out, "JPEG", quality=82)
     return out.getvalue()
+
+
+class DecodeSlots:
+    """At most `count` photos decoded at once in this process: each can take up to ~200 MB for a moment."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._slots = threading.BoundedSemaphore(count)
+
+    @contextmanager
+    def hold(self, wait_s: float) -> Iterator[None]:
+        """A slot for one decode; PhotosBusy (503, Retry-After) when none frees up within wait_s seconds."""
+        if not self._slots.acquire(timeout=wait_s):
+            retry = max(1, round(wait_s))
+            raise PhotosBusy(
+                "The server is busy processing other photos: nothing was recorded. "
+                f"Please send the report again in {retry} s.",
+                "Le serveur traite déjà d'autres photos : rien n'a été enregistré. "
+                f"Renvoyez le signalement dans {retry} s.",
+                retry_after=retry, headers={"Retry-After": str(retry)},
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+@lru_cache
+def decode_slots(count: int) -> DecodeSlots:
+    """The process-wide slots for this many concurrent decodes (one set per configured count)."""
+    return DecodeSlots(count)
+
+
+def _draft_box(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The smallest size with the image's proportions whose long side is `longest`: JPEG draft mode then
+    lets libjpeg decode at 1/2, 1/4 or 1/8 scale while staying at least that large."""
+    width, height = size
+    scale = longest / max(width, height, 1)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _shrink(image: Image.Image, longest: int) -> Image.Image:
+    """Box-reduce (an area average) by the largest whole factor that keeps the long side at least `longest`,
+    before any full-size conversion or copy is made; thumbnail() then resamples the last step."""
+    factor = max(image.size) // longest
+    if factor < 2:
+        return image
+    if image.mode not in REDUCIBLE:
+        image = image.convert("RGBA" if image.mode == "P" and "transparency" in image.info else
+                              "L" if image.mode in ("1", "I;16", "I;16B", "I;16L") else "RGB")
+    return image.reduce(factor)
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -134,23 +212,27 @@ def process(upload: Upload, settings: Settings | None = None) -> ProcessedPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(upload.data), formats=[PIL_FORMATS[kind]])
-            width, height = image.size
+            opened = Image.open(io.BytesIO(upload.data), formats=[PIL_FORMATS[kind]])
+            width, height = opened.size
             # Checked from the header, before a single pixel is decoded: a bomb never reaches memory.
             if width * height > settings.photo_max_pixels:
                 raise _bomb(name, width, height, settings)
-            gps = read_gps(image)
-            if kind == "jpeg":
-                # Let libjpeg decode at a reduced scale when the original is far larger than what we keep.
-                image.draft("RGB", (settings.photo_display_px, settings.photo_display_px))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
+            gps = read_gps(opened)
+            orientation = opened.getexif().get(ExifTags.Base.Orientation)
+            # Decoding is the costly part (memory and CPU): a few at a time, the others wait or get a 503.
+            with decode_slots(settings.photo_decode_slots).hold(settings.photo_decode_wait_s):
+                if kind == "jpeg":
+                    # libjpeg decodes at 1/2, 1/4 or 1/8 scale: a 48 MP photo never exists in memory at full size.
+                    opened.draft("RGB", _draft_box(opened.size, settings.photo_display_px))
+                opened.load()
+                image = _shrink(opened, settings.photo_display_px)
+                del opened  # the full-size pixels go as soon as the reduced copy exists
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb(name, 0, 0, settings) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise unreadable from exc
-    rgb = _flatten(upright)
-    display = rgb.copy()
+    upright = image.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else image
+    display = _flatten(upright)
     display.thumbnail((settings.photo_display_px, settings.photo_display_px), reducing_gap=2.0)
     thumb = display.copy()
     thumb.thumbnail((settings.photo_thumb_px, settings.photo_thumb_px), reducing_gap=2.0)

@@ -112,3 +112,90 @@ def photo_of_pixels(width: int, height: int) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=90, exif=_exif(6, True))
     return buf.getvalue()
+
+
+# -- files carrying every kind of metadata a format can hold, each block holding `secret` --------------
+
+def _secret_exif(secret: str) -> bytes:
+    exif = _exif(orientation=None, gps=True)
+    exif[ExifTags.Base.Artist] = secret
+    exif[ExifTags.Base.ImageDescription] = secret
+    return exif.tobytes()
+
+
+def _xmp(secret: str) -> bytes:
+    return (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>{secret}</dc:creator>'
+            f"</rdf:Description></rdf:RDF></x:xmpmeta>").encode()
+
+
+def _icc() -> bytes:
+    """A real sRGB profile (it names the device or software that made the photo)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def jpeg_with_every_segment(secret: str) -> bytes:
+    """A JPEG with EXIF (APP1), XMP (APP1), ICC (APP2), Photoshop IPTC (APP13), Ducky (APP12), a vendor's
+    APP15 and two COM segments, each but the ICC profile carrying the secret."""
+    buf = io.BytesIO()
+    sideways_image(400, 300).save(buf, "JPEG", quality=90, exif=_secret_exif(secret), icc_profile=_icc(),
+                                  xmp=_xmp(secret), comment=f"Photo de {secret}".encode())
+    data = buf.getvalue()
+    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + len(secret).to_bytes(4, "big") + secret.encode()
+    extra = (_segment(0xED, iptc) + _segment(0xEC, b"Ducky\x00" + secret.encode())
+             + _segment(0xEF, b"Vendor\x00" + secret.encode()) + _segment(0xFE, f"second {secret}".encode()))
+    return data[:2] + extra + data[2:]
+
+
+def png_with_every_chunk(secret: str) -> bytes:
+    """A PNG with tEXt (one named "comment", which Pillow's JPEG writer would turn into a COM segment), zTXt,
+    iTXt (XMP), eXIf, iCCP and tIME chunks, the text ones carrying the secret."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", f"Photo de {secret}")
+    info.add_text("Author", secret)
+    info.add_text("Description", secret, zip=True)
+    info.add_itxt("XML:com.adobe.xmp", _xmp(secret).decode())
+    info.add(b"tIME", bytes([0x07, 0xEA, 1, 2, 3, 4, 5]))
+    buf = io.BytesIO()
+    sideways_image(400, 300).save(buf, "PNG", pnginfo=info, exif=_secret_exif(secret), icc_profile=_icc())
+    return buf.getvalue()
+
+
+def webp_with_metadata(secret: str) -> bytes:
+    """A WebP with EXIF and XMP chunks carrying the secret, and an ICCP chunk."""
+    buf = io.BytesIO()
+    sideways_image(400, 300).save(buf, "WEBP", exif=_secret_exif(secret), xmp=_xmp(secret), icc_profile=_icc())
+    return buf.getvalue()
+
+
+def heic_with_metadata(secret: str) -> bytes:
+    """A HEIC with EXIF and XMP carrying the secret, and an ICC profile."""
+    buf = io.BytesIO()
+    sideways_image(400, 300).save(buf, format="HEIF", exif=_secret_exif(secret), xmp=_xmp(secret),
+                                  icc_profile=_icc())
+    return buf.getvalue()
+
+
+def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
+    """The marker and payload of every segment of a JPEG up to its image data (SOS), in file order."""
+    assert data[:2] == b"\xff\xd8", "not a JPEG"
+    found, at = [], 2
+    while at < len(data):
+        assert data[at] == 0xFF, f"no marker at byte {at}"
+        marker = data[at + 1]
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        found.append((marker, data[at + 4:at + 2 + length]))
+        if marker == 0xDA:  # start of scan: entropy-coded data follows, no more metadata can
+            tail = data[at + 2 + length:]
+            assert tail.endswith(b"\xff\xd9"), "a JPEG ends with EOI"
+            break
+        at += 2 + length
+    return found

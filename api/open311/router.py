@@ -308,7 +308,7 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     data = ReportIntake(lat=lat, lon=lon, category=code, description=description, address_text=address,
                         contact=contact)
     filed = intake.file(session=session, data=data, uploads=uploads, channel="open311", staff=partner,
-                        storage=request.app.state.photo_storage,
+                        storage=request.app.state.photo_storage, settings=request.app.state.settings,
                         answer=lambda report: {"service_request_id": report.ref,
                                                "service_notice": _notice(report, catalogue, french),
                                                "account_id": None})

@@ -1,7 +1,8 @@
 """No public page, feed, tile or export carries personal data: unique markers planted in every personal field
 (resident name, email, phone; the agent's name and email; a staff note marked private; internal notes written
-on public moves) are searched for in every public answer, in the dashboard's figures and exports, which
-officials read, and (for what staff wrote) in every email the resident receives."""
+on public moves; the comment, EXIF and XMP of the resident's photo) are searched for in every public answer,
+the photo files included, in the dashboard's figures and exports, which officials read, and (for what staff
+wrote) in every email the resident receives."""
 
 import uuid
 from functools import partial
@@ -10,8 +11,11 @@ import mapbox_vector_tile
 
 from core import users
 from dispatch import intake, mailer, outbox
+from dispatch import photos as photo_service
 from dispatch.models import ReportEvent
 from dispatch.schemas import AgentReportIntake, ContactDetails
+from dispatch.storage import LocalStorage
+from tests import photo_files
 from tests.maps.factory import BELLECOUR
 
 
@@ -22,7 +26,7 @@ def _move(desk, report_id, to, **extra):
     assert answer.status_code == 200, answer.text
 
 
-def test_no_personal_data_in_any_public_answer(client, session, staff_client, smtp_server):
+def test_no_personal_data_in_any_public_answer(client, session, staff_client, smtp_server, tmp_path):
     mark = uuid.uuid4().hex[:10]
     digits = str(10_000_000 + uuid.uuid4().int % 89_999_999)
     markers = {
@@ -33,13 +37,19 @@ def test_no_personal_data_in_any_public_answer(client, session, staff_client, sm
         # Notes on public moves, written without saying they are public: internal by default (issue 14, #4).
         "internal triage note": f"rappelé Mme Dupont au 06 InternalTriage{mark}",
         "internal resolution note": f"InternalResolution{mark}",
+        "photo comment and metadata": f"PhotoOwner{mark}",
     }
+    # The resident's phone wrote their name in the photo's JPEG comment, EXIF and XMP.
+    client.app.state.photo_storage = storage = LocalStorage(tmp_path / "photos")
+    photo = photo_service.process(photo_service.Upload(
+        data=photo_files.jpeg_with_every_segment(markers["photo comment and metadata"]), filename="IMG.jpg"))
     agent = users.create(session=session, email=markers["agent email"], name=markers["agent name"], role="agent",
                          password="a long enough password")
     report = intake.submit(session=session, channel="phone", staff=users.principal_of(agent), data=AgentReportIntake(
         lat=BELLECOUR[0], lon=BELLECOUR[1], category="pothole", description="Trou profond", channel="phone",
         contact=ContactDetails(name=markers["resident name"], email=markers["resident email"],
-                               phone=markers["resident phone"], consent_updates=True, consent_remember=True)))
+                               phone=markers["resident phone"], consent_updates=True, consent_remember=True)),
+        processed=[photo], storage=storage)
     session.add(ReportEvent(report_id=report.id, action="note", actor_kind="staff", actor_id=str(agent.id),
                             role="agent", note=markers["private note"], public=False))
     session.flush()
@@ -57,7 +67,8 @@ def test_no_personal_data_in_any_public_answer(client, session, staff_client, sm
     public = ["/map", "/map?lang=en", "/map/list", "/map/list?lang=en", f"/map/list?commune={report.commune_code}",
               "/api/v1/map/reports", "/api/v1/map/reports?limit=1", "/api/v1/map/reports.csv",
               "/api/v1/map/communes", f"/reports/{report.ref}", f"/api/v1/tracking/{report.ref}",
-              "/open311/v2/requests.json", "/open311/v2/requests.xml"]
+              "/open311/v2/requests.json", "/open311/v2/requests.xml",
+              photo_service.url(photo.hash, "display"), photo_service.url(photo.hash, "thumb")]
     answers = {path: client.get(path) for path in public}
     tile = client.get("/tiles/reports/14/8411/5844.pbf")
     assert report.ref in str(mapbox_vector_tile.decode(tile.content))
@@ -74,6 +85,7 @@ def test_no_personal_data_in_any_public_answer(client, session, staff_client, sm
     assert report.ref in answers["/api/v1/map/reports"].text and report.ref in answers["/map/list"].text
     assert report.ref in answers[f"/reports/{report.ref}"].text
     assert public_note in answers[f"/api/v1/tracking/{report.ref}"].text
+    assert photo_service.url(photo.hash, "display") in answers[f"/reports/{report.ref}"].text
     for path, answer in answers.items():
         body = answer.content.decode("utf-8", errors="replace")
         for field, marker in markers.items():
