@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from core.errors import PhotoTooLarge
+from core.errors import PhotoTooLarge, TooDeeplyNested
 from core.settings import get_settings
 from dispatch.photos import Upload
 
@@ -68,6 +68,9 @@ async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload
         except ValueError as exc:
             raise RequestValidationError([{"loc": ("body",), "msg": "body is not valid JSON",
                                            "type": "json_invalid"}]) from exc
+        except RecursionError as exc:  # `[[[[...` a thousand deep: past what the parser recurses into
+            raise TooDeeplyNested("The JSON body is nested too deeply.",
+                                  "Le corps JSON est trop profondément imbriqué.") from exc
         return _validate(model, document if isinstance(document, dict) else {"_": document}), []
     # Refuse an absurd body before reading it; each photo's own limit is checked later, file by file.
     declared = int(request.headers.get("content-length") or 0)
@@ -101,7 +104,7 @@ async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload
         if name == "contact":
             try:
                 parsed = json.loads(value)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise RequestValidationError([{"loc": ("body", "contact"), "msg": "contact is not valid JSON",
                                                "type": "json_invalid"}]) from exc
             if not isinstance(parsed, dict):  # found by the schemathesis fuzz: `contact=false` crashed here

@@ -11,6 +11,9 @@ from maps.filters import ReportFilter
 from maps.states import STATES
 
 LANG_COOKIE = "rc_lang"
+# Report ids are PostgreSQL bigints: a larger keyset cursor was a 500 from the database, now a 422.
+MAX_ID = 2**63 - 1
+AfterId = Annotated[int | None, Query(ge=0, le=MAX_ID, description="continue after this report id (keyset)")]
 StateParam = Literal[STATES]  # type: ignore[valid-type]
 
 

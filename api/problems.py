@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DomainError
+from core.errors import DomainError, InvalidCharacters
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -77,6 +77,12 @@ def install(app: FastAPI) -> None:
                        "Une erreur est survenue de notre côté ; rien de ce que vous avez envoyé n'est perdu.",
                        request)
 
+    @app.exception_handler(ValueError)
+    async def _value_error(request: Request, exc: ValueError) -> JSONResponse:
+        if is_nul_refusal(exc):
+            return await _domain(request, NUL_REFUSED)
+        return await _crash(request, exc)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
@@ -87,6 +93,14 @@ def install(app: FastAPI) -> None:
 
 
 RETRY_AFTER_SECONDS = 5
+NUL_REFUSED = InvalidCharacters("Text may not contain NUL (0x00) characters.",
+                                "Le texte ne peut pas contenir de caractère NUL (0x00).")
+
+
+def is_nul_refusal(exc: BaseException) -> bool:
+    """psycopg2 refuses to send a string holding NUL (PostgreSQL text cannot store it), from whatever input
+    it came: a JSON string, a query parameter, a form field. That is the client's mistake, never a 500."""
+    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)
 
 
 def _unavailable(request: Request) -> JSONResponse:

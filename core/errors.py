@@ -287,3 +287,24 @@ class InvalidParameter(DomainError):
     status = 400
     title_en = "Invalid query parameter"
     title_fr = "Paramètre de requête invalide"
+
+
+class ExportTooLarge(DomainError):
+    code = "export.too_large"
+    status = 400
+    title_en = "Export too large"
+    title_fr = "Export trop volumineux"
+
+
+class InvalidCharacters(DomainError):
+    code = "request.invalid_characters"
+    status = 400
+    title_en = "Invalid characters"
+    title_fr = "Caractères invalides"
+
+
+class TooDeeplyNested(DomainError):
+    code = "request.too_deep"
+    status = 400
+    title_en = "Body nested too deeply"
+    title_fr = "Corps trop imbriqué"

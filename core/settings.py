@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     # ...and rejected reports are deleted after this long.
     retention_delete_rejected_after_days: int = 365
     timezone: str = "Europe/Paris"
+    # Exports (CSV, GeoJSON): rows an anonymous caller may ask for; staff and partner keys up to the second.
+    export_anonymous_max_rows: int = 10_000
+    export_max_rows: int = 1_000_000
+    # Webhooks go only to public addresses, except these networks (CIDRs, comma-separated): a partner on a
+    # private network, e.g. "10.20.0.0/16,fd12:3456::/48".
+    webhook_allowed_networks: str = ""
+    # Webhook deliveries run beside email, on this many threads of their own: a slow partner delays neither.
+    worker_webhook_threads: int = 4
+    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one, only a client on
+    # loopback that came through no proxy.
+    metrics_token: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -9,6 +9,8 @@ from api.open311.render import Open311Error
 TIMEZONE = ZoneInfo("Europe/Paris")
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 1000
+# Past this the offset overflowed PostgreSQL's bigint (a 500); a million pages of 1,000 is far past any data.
+MAX_PAGE = 1_000_000
 DEFAULT_SPAN = timedelta(days=90)
 
 # "2026-11-28T10:00:00 01:00": a '+' sent unencoded in a query string arrives as a space.
@@ -55,7 +57,9 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def positive_int(value: str | None, *, name: str, default: int, maximum: int | None = None) -> int:
+def positive_int(value: str | None, *, name: str, default: int, maximum: int | None = None,
+                 limit: int | None = None) -> int:
+    """A whole number from 1: clamped to `maximum` (page sizes), refused past `limit` (pages)."""
     if value is None or value.strip() == "":
         return default
     try:
@@ -64,6 +68,8 @@ def positive_int(value: str | None, *, name: str, default: int, maximum: int | N
         raise Open311Error(400, f"{name} must be a whole number, not {value!r}") from None
     if number < 1:
         raise Open311Error(400, f"{name} must be 1 or more")
+    if limit is not None and number > limit:
+        raise Open311Error(400, f"{name} must be {limit} at most")
     return min(number, maximum) if maximum else number
 
 

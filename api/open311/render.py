@@ -1,6 +1,7 @@
 """The spec's two formats: JSON, and XML mapped from the same data by the Spark convention; errors in its shape."""
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -27,12 +28,17 @@ class Open311Error(Exception):
         self.code = code if code is not None else status
 
 
+# What XML 1.0 cannot hold, even escaped: C0 controls but TAB, LF and CR, lone surrogates, U+FFFE and U+FFFF.
+# One `\x01` in one description used to make the whole feed ill-formed for every client.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _build(parent: ET.Element, name: str, value: Any) -> None:

@@ -20,11 +20,13 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from api import problems
 from api.auth import API_KEY_HEADER
 from api.deps import ReadSessionDep, SessionDep
 from api.open311 import attributes
 from api.open311.params import (
     DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
     MAX_PAGE_SIZE,
     date_range,
     positive_int,
@@ -86,6 +88,8 @@ class Open311Route(APIRoute):
             except StarletteHTTPException as exc:
                 raise Open311Error(exc.status_code, str(exc.detail)) from exc
             except Exception as exc:
+                if problems.is_nul_refusal(exc):
+                    raise Open311Error(400, "Text may not contain NUL (0x00) characters") from exc
                 log.exception("open311: unhandled error on %s", request.url.path)
                 raise Open311Error(500, "General service error: nothing was recorded; please try again later") from exc
 
@@ -201,7 +205,7 @@ async def _posted(request: Request) -> tuple[list[tuple[str, str]], list[UploadF
     if "json" in content_type:
         try:
             body = json.loads(await request.body() or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise Open311Error(400, "The JSON body could not be read") from None
         if isinstance(body, list) and body:
             body = body[0]
@@ -380,7 +384,7 @@ def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Respon
     values = _query(request)
     _jurisdiction(values.get("jurisdiction_id"))
     french = _french(request, values)
-    page = positive_int(values.get("page"), name="page", default=1)
+    page = positive_int(values.get("page"), name="page", default=1, limit=MAX_PAGE)
     size = positive_int(values.get("page_size"), name="page_size", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     query = select(*REQUEST_COLUMNS)
     ids = split_list(values.get("service_request_id"))

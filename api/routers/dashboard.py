@@ -3,14 +3,14 @@
 Staff only (any signed-in role or partner key); every figure is an aggregate, none carries personal data.
 """
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from starlette.responses import StreamingResponse
 
+from api import exports
 from api.auth import CurrentStaff
 from api.deps import ReadRunnerDep, ReadSessionDep
 from api.map_params import FilterDep
@@ -23,16 +23,22 @@ Cell = Annotated[int, Query(ge=50, le=5000, description="grid cell size in metre
 
 
 def _csv(name: str, columns: Sequence[str], rows: Iterable[Any]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows([row[c] for c in columns] for row in rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return exports.response(name, columns, ([row[c] for c in columns] for row in rows))
+
+
+def _features(collection: dict[str, Any]) -> Iterator[bytes]:
+    """A FeatureCollection written a batch of features at a time (a 50 m grid has hundreds of thousands)."""
+    features = collection.pop("features")
+    head = json.dumps(collection)
+    yield (head[:-1] + (', ' if collection else '') + '"features": [').encode()
+    for start in range(0, len(features), exports.BATCH_ROWS):
+        batch = ", ".join(json.dumps(f) for f in features[start:start + exports.BATCH_ROWS])
+        yield ((", " if start else "") + batch).encode()
+    yield b"]}"
 
 
 def _geojson(collection: dict[str, Any]) -> Response:
-    return Response(json.dumps(collection), media_type=GEOJSON)
+    return StreamingResponse(_features(collection), media_type=GEOJSON)
 
 
 def _json(data: Any) -> Response:

@@ -1,27 +1,29 @@
 """Public report data for maps and GIS users: GeoJSON pages, CSV, commune outlines. No personal data."""
 
-import csv
-import io
 import json
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
-from api.deps import ReadSessionDep
-from api.map_params import FilterDep
+from api import exports
+from api.auth import MaybeStaff
+from api.deps import ReadSessionDep, SettingsDep
+from api.map_params import AfterId, FilterDep
 from maps import service
+from maps.filters import ReportFilter
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 GEOJSON = "application/geo+json"
 CSV_COLUMNS = ("ref", "category", "state", "commune_code", "commune", "address", "description", "lat", "lon",
                "created", "due", "resolved")
-CSV_MAX_ROWS = 50_000
 
 
 @router.get("/reports", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
 def reports_geojson(session: ReadSessionDep, filters: FilterDep,
                     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 1000,
-                    after: Annotated[int | None, Query(description="continue after this report id (keyset)")] = None,
+                    after: AfterId = None,
                     ) -> Response:
     """Public reports as a GeoJSON FeatureCollection, newest first; follow the `next` link for more (no total)."""
     page = service.geojson_page(session=session, filters=filters, limit=limit, after=after)
@@ -31,22 +33,27 @@ def reports_geojson(session: ReadSessionDep, filters: FilterDep,
     return Response(body, media_type=GEOJSON)
 
 
-@router.get("/reports.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def reports_csv(session: ReadSessionDep, filters: FilterDep) -> Response:
-    """The same public reports as CSV (at most 50,000 rows, newest first)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+def _csv_rows(session: Session, filters: ReportFilter, wanted: int) -> Iterator[list[Any]]:
+    """Keyset pages of the list query until `wanted` rows are out; read while the answer streams."""
     after, written = None, 0
-    while written < CSV_MAX_ROWS:
-        page = service.list_page(session=session, filters=filters, limit=service.MAX_PAGE, after=after)
-        writer.writerows([row[c] for c in CSV_COLUMNS] for row in page.rows)
+    while written < wanted:
+        page = service.list_page(session=session, filters=filters, limit=min(service.MAX_PAGE, wanted - written),
+                                 after=after)
+        for row in page.rows:
+            yield [row[c] for c in CSV_COLUMNS]
         written += len(page.rows)
         if page.after is None:
-            break
+            return
         after = page.after
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="reports.csv"'})
+
+
+@router.get("/reports.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def reports_csv(session: ReadSessionDep, filters: FilterDep, settings: SettingsDep, caller: MaybeStaff,
+                limit: Annotated[int | None, Query(ge=1, description="rows at most; the cap is lower without "
+                                                   "signing in (10,000 by default)")] = None) -> Response:
+    """The same public reports as CSV, newest first, streamed."""
+    wanted = exports.rows_wanted(limit, settings=settings, caller=caller)
+    return exports.response("reports", CSV_COLUMNS, _csv_rows(session, filters, wanted))
 
 
 @router.get("/communes", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})

@@ -5,14 +5,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.auth import MaybeStaff, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
-from api.map_params import LANG_COOKIE, FilterDep, LangDep
+from api.map_params import LANG_COOKIE, AfterId, FilterDep, LangDep
 from core.errors import Unauthenticated
 from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
@@ -48,7 +48,7 @@ def map_page(request: Request, session: ReadSessionDep, settings: SettingsDep, l
 
 @router.get("/map/list", response_class=HTMLResponse)
 def list_page(request: Request, session: ReadSessionDep, lang: LangDep, filters: FilterDep,
-              after: Annotated[int | None, Query()] = None) -> HTMLResponse:
+              after: AfterId = None) -> HTMLResponse:
     """The same reports as an accessible, filterable table (works without JavaScript)."""
     ctx = _context(request, session, lang, filters)
     page = service.list_page(session=session, filters=filters, limit=100, after=after)

@@ -70,3 +70,75 @@ def test_oversized_headers_are_refused_and_the_server_keeps_serving(live_server)
             pass
     assert not reply.startswith(b"HTTP/1.1 200"), reply[:100]
     assert httpx.get(live_server("/health"), timeout=10).status_code == 200
+
+
+# -- issue 14, finding 11: malformed text and numbers are the client's mistake (4xx), never a 500 ----------
+
+DEEP_LIST = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
+
+
+def _problem(answer, status: int, code: str | None = None) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    if code:
+        assert body["code"] == code
+    return body
+
+
+def _open311_error(answer, status: int) -> None:
+    assert answer.status_code == status, answer.text
+    assert answer.json()[0]["code"] == status
+
+
+def test_control_characters_leave_the_open311_xml_feed_well_formed(client):
+    from defusedxml import ElementTree
+
+    made = client.post("/api/v1/reports", json={"lat": BELLECOUR[0], "lon": BELLECOUR[1], "category": "pothole",
+                                                "description": "trou\x01 ici\x0b\x1f\ufffe, tab\tok"})
+    assert made.status_code == 201
+    ref = made.json()["ref"]
+    for url in ("/open311/v2/requests.xml", f"/open311/v2/requests/{ref}.xml"):
+        feed = ElementTree.fromstring(client.get(url).content)  # raises on an ill-formed document
+        (mine,) = [r for r in feed.iter("request") if r.findtext("service_request_id") == ref]
+        assert mine.findtext("description") == "trou ici, tab\tok"
+    assert client.get(f"/open311/v2/requests/{ref}.json").json()[0]["description"].startswith("trou\x01")
+
+
+def test_nul_bytes_are_refused_as_problems_wherever_they_come_in(client):
+    report = {"lat": BELLECOUR[0], "lon": BELLECOUR[1], "category": "pothole"}
+    _problem(client.post("/api/v1/reports", json={**report, "description": "a\x00b"}), 400,
+             "request.invalid_characters")
+    _problem(client.post("/api/v1/reports", json={**report, "category": "pot\x00hole"}), 400,
+             "request.invalid_characters")
+    multipart = client.post("/api/v1/reports", data={k: str(v) for k, v in {**report, "description": "f\x00"}.items()},
+                            files=[("photos", ("", b"", "application/octet-stream"))])  # an empty file field
+    _problem(multipart, 400, "request.invalid_characters")
+    _problem(client.get("/api/v1/map/reports", params={"category": "a\x00b"}), 400, "request.invalid_characters")
+    _problem(client.get("/ogc/collections/reports/items/RC-%00"), 400, "request.invalid_characters")
+    _open311_error(client.get("/open311/v2/requests.json", params={"service_code": "a\x00b"}), 400)
+
+
+def test_json_nested_a_thousand_deep_is_a_4xx(client):
+    json_type = {"content-type": "application/json"}
+    for body in (DEEP_LIST, DEEP_OBJECT, '{"lat": 45.75, "lon": 4.83, "category": "pothole", "description": '
+                 + DEEP_LIST + "}"):
+        _problem(client.post("/api/v1/reports", content=body, headers=json_type), 400, "request.too_deep")
+    _problem(client.post("/api/v1/auth/login", content=DEEP_OBJECT, headers=json_type), 400)
+    _open311_error(client.post("/open311/v2/requests.json", content=DEEP_OBJECT, headers=json_type), 400)
+
+
+def test_numbers_past_what_the_database_holds_are_a_4xx(client):
+    huge = "99999999999999999999"
+    _problem(client.get("/api/v1/map/reports", params={"after": huge}), 422, "request.invalid")
+    _problem(client.get("/map/list", params={"after": huge}), 422, "request.invalid")
+    for page in (huge, str(10**17)):
+        _open311_error(client.get("/open311/v2/requests.json", params={"page": page}), 400)
+        assert client.get("/open311/v2/requests.xml", params={"page": page}).status_code == 400
+
+
+def test_a_bbox_of_nan_or_infinity_is_a_4xx(client):
+    for bbox in ("nan,nan,nan,nan", "4.8,nan,4.9,45.8", "-inf,0,inf,1", "4.8,45.7,4.9,1e999"):
+        _problem(client.get("/ogc/collections/reports/items", params={"bbox": bbox}), 400)
+        _problem(client.get("/api/v1/map/reports", params={"bbox": bbox}), 422, "map.invalid_filter")
