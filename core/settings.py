@@ -1,5 +1,6 @@
 """Typed settings read from RUECOMMUNE_* environment variables (and a local .env file)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -88,6 +89,12 @@ class Settings(BaseSettings):
     # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one, only a client on
     # loopback that came through no proxy.
     metrics_token: str = ""
+
+    @model_validator(mode="after")
+    def _check_webhook_networks(self) -> "Settings":
+        for part in filter(None, (p.strip() for p in self.webhook_allowed_networks.split(","))):
+            ipaddress.ip_network(part, strict=False)  # a typo here must stop the start, not open a hole
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -11,6 +11,10 @@ Each delivery is a POST of JSON with these headers:
   X-RueCommune-Timestamp: unix seconds
   X-RueCommune-Signature: sha256=hex(HMAC-SHA256(secret, f"{timestamp}.{body}"))
 The timestamp is signed with the body, so a captured delivery cannot be replayed later as new.
+
+Where a delivery may go is checked twice, at subscription and at each delivery (the name may resolve
+elsewhere by then): public addresses only, unless allowed by RUECOMMUNE_WEBHOOK_ALLOWED_NETWORKS; the
+connection goes to the address checked, and a redirect is a failed delivery, never followed (egress.py).
 """
 
 import hashlib
@@ -18,8 +22,7 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +32,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from core.base import Base
 from core.errors import InvalidSubscription, NotFound
-from dispatch import outbox, vocabulary
+from core.settings import get_settings
+from dispatch import egress, outbox, vocabulary
 from dispatch.models import ReportEvent
 
 KIND = "webhook"
@@ -60,13 +64,22 @@ class DeliveryFailed(Exception):
 
 # -- subscriptions -------------------------------------------------------------------------------------
 
+def allowed_networks() -> tuple[egress.IPNetwork, ...]:
+    """The private networks a partner may be on, from the settings (none by default)."""
+    return egress.parse_networks(get_settings().webhook_allowed_networks)
+
+
 def create(*, session: Session, name: str, url: str, commune_code: str | None = None,
            service_code: str | None = None, events: list[str] | None = None, secret: str | None = None,
-           api_key_id: int | None = None) -> WebhookSubscription:
-    """A new subscription; without a secret, one is drawn (256 bits) and returned once on the object."""
-    if not url.startswith(("http://", "https://")):
-        raise InvalidSubscription("The url must start with http:// or https://",
-                                  "L'URL doit commencer par http:// ou https://")
+           api_key_id: int | None = None,
+           allowed: Sequence[egress.IPNetwork] | None = None) -> WebhookSubscription:
+    """A new subscription; without a secret, one is drawn (256 bits) and returned once on the object.
+
+    The URL must lead to public addresses only, or to `allowed` networks (the settings' by default)."""
+    try:
+        egress.resolve(url, allowed_networks() if allowed is None else allowed)
+    except egress.RefusedDestination as exc:
+        raise InvalidSubscription(exc.reason_en, exc.reason_fr, reason="url") from None
     wanted = list(dict.fromkeys(events or EVENTS))
     unknown = [e for e in wanted if e not in EVENTS]
     if unknown:
@@ -170,8 +183,11 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def deliver(message: outbox.OutboxMessage) -> None:
-    """POST one event to its subscriber, signed now; raises (so the outbox retries) unless a 2xx comes back."""
+def deliver(message: outbox.OutboxMessage, *, allowed: Sequence[egress.IPNetwork] | None = None) -> None:
+    """POST one event to its subscriber, signed now; raises (so the outbox retries) unless a 2xx comes back.
+
+    The destination is checked again now (its name may lead elsewhere than at subscription): a refused one
+    receives nothing and the message waits, retried, until an administrator allows it or it dies."""
     session = object_session(message)
     assert session is not None, "the worker hands over messages attached to its session"
     subscription = session.get(WebhookSubscription, message.payload["subscription_id"])
@@ -180,18 +196,20 @@ def deliver(message: outbox.OutboxMessage) -> None:
     event_body: dict[str, Any] = message.payload["event"]
     body = json.dumps(event_body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(subscription.url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
         "X-RueCommune-Event": event_body["type"], "X-RueCommune-Delivery": event_body["id"],
         "X-RueCommune-Timestamp": str(timestamp), "X-RueCommune-Signature": sign(subscription.secret, timestamp, body),
-    })
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http(s) only)
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"{subscription.url} answered {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
+        status = egress.post(subscription.url, body, headers, timeout=TIMEOUT_SECONDS,
+                             allowed=allowed_networks() if allowed is None else allowed)
+    except egress.RefusedDestination as exc:
+        raise DeliveryFailed(f"refused: {exc.reason_en}") from None
+    except OSError as exc:
         raise DeliveryFailed(f"{subscription.url} unreachable: {exc}") from None
+    if 300 <= status < 400:
+        raise DeliveryFailed(f"{subscription.url} answered {status}: redirects are not followed")
     if not 200 <= status < 300:
         raise DeliveryFailed(f"{subscription.url} answered {status}")
 

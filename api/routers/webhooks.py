@@ -6,10 +6,10 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from api.auth import CurrentStaff
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from core.errors import Forbidden
 from core.users import Principal
-from dispatch import webhooks
+from dispatch import egress, webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -49,8 +49,12 @@ def _check(caller: Principal) -> None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionCreated)
-def subscribe(data: SubscriptionCreate, caller: CurrentStaff, session: SessionDep) -> dict[str, object]:
-    """Subscribe; a partner key limited to a commune or a service only gets events of that commune or service."""
+def subscribe(data: SubscriptionCreate, caller: CurrentStaff, session: SessionDep,
+              settings: SettingsDep) -> dict[str, object]:
+    """Subscribe; a partner key limited to a commune or a service only gets events of that commune or service.
+
+    The url must lead to public addresses (private, loopback and link-local ones are refused, whatever
+    their spelling), unless the operator allowed the partner's network."""
     _check(caller)
     commune, service = data.commune_code, data.service_code
     for asked, own, what_en, what_fr in ((commune, caller.commune_code, "commune", "commune"),
@@ -61,7 +65,8 @@ def subscribe(data: SubscriptionCreate, caller: CurrentStaff, session: SessionDe
     subscription = webhooks.create(
         session=session, name=data.name, url=data.url, commune_code=commune or caller.commune_code,
         service_code=service or caller.service_code, events=data.events,
-        api_key_id=caller.id if caller.kind == "api_key" else None)
+        api_key_id=caller.id if caller.kind == "api_key" else None,
+        allowed=egress.parse_networks(settings.webhook_allowed_networks))
     session.refresh(subscription)
     return {**_read(subscription), "secret": subscription.secret}
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import users
 from core.pgcluster import free_port
-from dispatch import outbox, webhooks
+from dispatch import egress, outbox, webhooks
 from dispatch import service as reports
 from dispatch.models import Report, ReportEvent
 from dispatch.schemas import ReportCreate
@@ -25,6 +26,8 @@ from dispatch.worker import drain
 from tests.conftest import BELLECOUR, VILLEURBANNE_TOWN_HALL, LiveServer
 
 VILLEURBANNE = "69266"
+# These consumers listen on loopback, which webhooks refuse unless the operator allows it: allowed here.
+LOOPBACK = egress.parse_networks("127.0.0.0/8")
 
 
 class Consumer:
@@ -94,7 +97,7 @@ def change_state(session: Session, ref: str, to_state: str) -> None:
 
 def deliver_all(factory: sessionmaker[Session], *, later: timedelta | None = None) -> None:
     """Run the worker over webhook messages (as if `later` had passed, for retries)."""
-    handlers = {webhooks.KIND: webhooks.deliver}
+    handlers = {webhooks.KIND: partial(webhooks.deliver, allowed=LOOPBACK)}
     if later is None:
         drain(factory=factory, handlers=handlers)
         return
@@ -114,7 +117,7 @@ def test_each_event_once_signed_and_after_an_outage(factory: sessionmaker[Sessio
     consumer.start()
     with factory() as session:
         webhooks.create(session=session, name="Villeurbanne SIG", url=consumer.url, commune_code=VILLEURBANNE,
-                        secret=consumer_secret)
+                        secret=consumer_secret, allowed=LOOPBACK)
         ours = reports.create(session=session, data=ReportCreate(lat=VILLEURBANNE_TOWN_HALL[0],
                               lon=VILLEURBANNE_TOWN_HALL[1], category="graffiti")).ref
         theirs = reports.create(session=session, data=ReportCreate(lat=BELLECOUR[0], lon=BELLECOUR[1],
@@ -161,7 +164,7 @@ def test_a_wrong_secret_is_caught_by_the_consumer(factory: sessionmaker[Session]
     consumer.start()
     with factory() as session:
         webhooks.create(session=session, name="Misconfigured", url=consumer.url, service_code="proprete",
-                        events=["ticket.created"], secret="another secret")
+                        events=["ticket.created"], secret="another secret", allowed=LOOPBACK)
         reports.create(session=session, data=ReportCreate(lat=BELLECOUR[0], lon=BELLECOUR[1],
                                                           category="overflowing_bin"))
         session.commit()
@@ -176,15 +179,18 @@ def test_a_wrong_secret_is_caught_by_the_consumer(factory: sessionmaker[Session]
 
 
 def test_partner_subscribes_within_its_scope(client: TestClient, session: Session) -> None:
+    # A partner on its own network (TEST-NET-2 stands for it: no byte is sent there, nothing is delivered).
+    client.app.state.settings = client.app.state.settings.model_copy(
+        update={"webhook_allowed_networks": "198.51.100.0/24"})
     _key, clear = users.create_api_key(session=session, name="Villeurbanne SIG", role="partner",
                                        commune_code=VILLEURBANNE)
     session.commit()
     headers = {"X-API-Key": clear}
     refused = client.post("/api/v1/webhooks", headers=headers,
-                          json={"name": "Lyon too", "url": "https://sig.example/hook", "commune_code": "69123"})
+                          json={"name": "Lyon too", "url": "https://198.51.100.7/hook", "commune_code": "69123"})
     assert refused.status_code == 403
     made = client.post("/api/v1/webhooks", headers=headers,
-                       json={"name": "Our commune", "url": "https://sig.villeurbanne.example/hook",
+                       json={"name": "Our commune", "url": "https://198.51.100.7/hook",
                              "events": ["ticket.resolved"]})
     assert made.status_code == 201, made.text
     assert made.json()["commune_code"] == VILLEURBANNE and made.json()["secret"].startswith("whsec_")
@@ -193,7 +199,7 @@ def test_partner_subscribes_within_its_scope(client: TestClient, session: Sessio
     assert client.post("/api/v1/webhooks", headers=headers, json={
         "name": "x", "url": "ftp://nope.example/x"}).status_code == 422
     assert client.post("/api/v1/webhooks", headers=headers, json={
-        "name": "x", "url": "https://ok.example/x", "events": ["ticket.deleted"]}).status_code == 422
+        "name": "x", "url": "https://198.51.100.7/x", "events": ["ticket.deleted"]}).status_code == 422
     assert client.get("/api/v1/webhooks").status_code == 401
     assert client.delete(f"/api/v1/webhooks/{made.json()['id']}", headers=headers).status_code == 204
     assert client.get("/api/v1/webhooks", headers=headers).json() == []
