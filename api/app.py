@@ -37,6 +37,7 @@ from core.db import get_engine, get_read_engine, session_factory
 from core.settings import Settings, get_settings
 from dispatch import side_effects
 from dispatch.storage import get_storage
+from maps import csp
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
 API_STATIC = Path(__file__).resolve().parent / "static"
@@ -60,7 +61,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     openapi.install(app)
     app.add_middleware(BodySizeLimit, multipart_limit=lambda: (
         app.state.settings.photo_max_count * app.state.settings.photo_max_bytes + 1024 * 1024))
-    app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url)
+    app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url,
+                       script_hashes=csp.FIXED_SCRIPT_HASHES)
     app.add_middleware(RequestContext)
     app.mount("/static/docs", StaticFiles(directory=API_STATIC / "swagger-ui"), name="docs-static")
     app.mount("/static", StaticFiles(directory=MAPS_STATIC), name="static")

@@ -1,34 +1,51 @@
-"""Security headers on every response, with a Content-Security-Policy that allows no inline script.
+"""Security headers on every response: a CSP whose scripts need a per-request nonce, and no-store by default.
 
-Pages that need inline scripts (folium maps, Swagger UI) get each script's SHA-256 hash added to the
-policy, computed from the body actually sent, so `'unsafe-inline'` is never needed for scripts.
+HTML may run only the inline scripts the platform wrote itself: each request draws a nonce, pages put it
+on their own <script> elements (folium's closing script, Swagger UI's), and the few fixed scripts of
+folium's templates are allowed by hashes computed once at start (maps.csp). The body is never read: a
+script injected into a page carries no nonce and matches no hash, so the browser refuses it (the policy
+used to hash every inline script of the body it sent, the injected one included).
+
+Answers that set no Cache-Control of their own get `no-store`: personal data (a resident's reports, an
+agent's resident card, tickets, the staff list) must never sit in a shared or browser cache, and a route
+added tomorrow is covered without anyone remembering to. Public data that may be cached says so itself
+(photos, tiles, categories, outlines); the static mounts keep their validators.
 """
 
-import base64
-import hashlib
-import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+NONCE_KEY = "csp_nonce"
+CACHEABLE_PREFIXES = ("/static/",)
+DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+COMMON = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+]
+HTML_ONLY = [
+    (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
 
 
-def script_hashes(body: bytes) -> list[str]:
-    """CSP source expressions for every inline <script> of an HTML body."""
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
-            for m in INLINE_SCRIPT.finditer(body)]
-
-
-def content_security_policy(script_sources: list[str], tile_url: str) -> str:
+@lru_cache(maxsize=8)
+def content_security_policy(tile_url: str, fixed_hashes: tuple[str, ...] = ()) -> str:
+    """The HTML policy with `{nonce}` left to fill in per request (the rest only changes with the settings)."""
     tile_host = ""
     if tile_url:
         parts = urlsplit(tile_url.replace("{s}", "a"))
         tile_host = f" {parts.scheme}://{parts.netloc}" if parts.netloc else ""
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' {' '.join(script_sources)}".rstrip(),
+        " ".join(["script-src 'self' 'nonce-{nonce}'", *fixed_hashes]),
         # folium and Leaflet set inline style attributes, which hashes cannot cover.
         "style-src 'self' 'unsafe-inline'",
         f"img-src 'self' data: blob:{tile_host}",
@@ -43,72 +60,56 @@ def content_security_policy(script_sources: list[str], tile_url: str) -> str:
     ])
 
 
-class SecurityHeaders:
-    """ASGI middleware adding CSP, HSTS (behind TLS), framing, sniffing and referrer headers."""
+def csp_nonce(request: Request) -> str:
+    """This request's nonce, for the <script> elements a page writes itself."""
+    nonce: str = request.scope.get("state", {}).get(NONCE_KEY, "")
+    return nonce
 
-    def __init__(self, app: ASGIApp, tile_url: Callable[[], str]) -> None:
+
+class SecurityHeaders:
+    """ASGI middleware adding CSP, HSTS (behind TLS), framing, sniffing, referrer and default cache headers.
+
+    It only rewrites the start of each answer: bodies pass through untouched, streamed or not."""
+
+    def __init__(self, app: ASGIApp, tile_url: Callable[[], str], script_hashes: Sequence[str] = ()) -> None:
         self.app = app
         self.tile_url = tile_url
+        self.script_hashes = tuple(script_hashes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers_in = {k.lower(): v for k, v in scope.get("headers", [])}
-        behind_tls = scope.get("scheme") == "https" or headers_in.get(b"x-forwarded-proto") == b"https"
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        def secured(message: Message, body: bytes) -> Message:
-            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
-            headers += [
-                (b"content-security-policy",
-                 content_security_policy(script_hashes(body), self.tile_url()).encode()),
-                (b"x-content-type-options", b"nosniff"),
-                (b"x-frame-options", b"DENY"),
-                (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
-                (b"cross-origin-opener-policy", b"same-origin"),
-            ]
-            if behind_tls:
-                headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-            if body or message.get("status") not in (204, 304):
-                headers.append((b"content-length", str(len(body)).encode()))
-            return {**message, "headers": headers}
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})[NONCE_KEY] = nonce
+        cacheable = scope["path"].startswith(CACHEABLE_PREFIXES)
+        behind_tls = scope.get("scheme") == "https" or any(
+            k == b"x-forwarded-proto" and v == b"https" for k, v in scope.get("headers", ()))
 
         async def wrapped_send(message: Message) -> None:
-            nonlocal start
             if message["type"] == "http.response.start":
-                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                headers = list(message.get("headers", []))
+                content_type, has_cache_control = b"", False
+                for key, value in headers:
+                    lowered = key.lower()
+                    if lowered == b"content-type":
+                        content_type = value
+                    elif lowered == b"cache-control":
+                        has_cache_control = True
                 if content_type.startswith(b"text/html"):
-                    start = message  # hold it: the CSP depends on the scripts in the body
-                    return
-                await send(_with_plain_headers(message, behind_tls, content_type))
-                return
-            if start is not None and message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
-                await send(secured(start, body))
-                await send({"type": "http.response.body", "body": body})
-                return
+                    policy = content_security_policy(self.tile_url(), self.script_hashes).replace("{nonce}", nonce)
+                    headers += [(b"content-security-policy", policy.encode()), *COMMON, *HTML_ONLY]
+                else:
+                    # Data gets a policy that lets nothing run if a browser is tricked into rendering it;
+                    # scripts (which may be service workers) get none.
+                    if b"javascript" not in content_type:
+                        headers.append((b"content-security-policy", DATA_POLICY))
+                    headers += COMMON
+                if behind_tls:
+                    headers.append(HSTS)
+                if not has_cache_control and not cacheable:
+                    headers.append(NO_STORE)
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, wrapped_send)
-
-
-def _with_plain_headers(message: Message, behind_tls: bool, content_type: bytes) -> Message:
-    """Non-HTML responses: the same protective headers; data (not scripts, which may be workers) gets a
-    CSP that lets nothing run if a browser is tricked into rendering it."""
-    headers = list(message.get("headers", []))
-    if b"javascript" not in content_type:
-        headers.append((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"))
-    headers += [
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    ]
-    if behind_tls:
-        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-    return {**message, "headers": headers}

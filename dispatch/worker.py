@@ -51,12 +51,37 @@ def drain(*, factory: sessionmaker[Session], handlers: dict[str, outbox.Handler]
     return tally
 
 
+# Kinds that wait on a partner's server: they get threads of their own, so a partner answering in ten
+# seconds (or never) does not hold back one email.
+PARTNER_KINDS = frozenset({"webhook"})
+
+
+def lanes(handlers: dict[str, outbox.Handler], *, partner_threads: int) -> list[dict[str, outbox.Handler]]:
+    """Who drains what: one lane for email and other kinds, `partner_threads` lanes for webhooks.
+
+    Each lane claims only its own kinds (SKIP LOCKED), so lanes never wait on each other's rows."""
+    ours = {kind: handler for kind, handler in handlers.items() if kind not in PARTNER_KINDS}
+    partners = {kind: handler for kind, handler in handlers.items() if kind in PARTNER_KINDS}
+    return [ours] * bool(ours) + [partners] * (max(partner_threads, 1) if partners else 0)
+
+
 def run(*, factory: sessionmaker[Session], handlers: dict[str, outbox.Handler], tasks: Sequence[Task] = (),
-        once: bool = False, poll_seconds: float = 1.0, stop: threading.Event | None = None) -> Tally:
-    """Loop: periodic tasks, then drain the outbox, then wait; `once` does a single round."""
+        once: bool = False, poll_seconds: float = 1.0, stop: threading.Event | None = None,
+        partner_threads: int | None = None) -> Tally:
+    """Loop: periodic tasks, and the outbox drained by lanes side by side, then wait; `once` does one round.
+
+    Periodic tasks run on a thread of their own, email on another, webhooks on `partner_threads` more
+    (the worker_webhook_threads setting by default). A lane that crashes stops the others and the error
+    comes out of `run`, as it did when everything ran in one loop."""
+    from core.settings import get_settings
+
     stop = stop or threading.Event()
+    threads = get_settings().worker_webhook_threads if partner_threads is None else partner_threads
     total = Tally()
-    while True:
+    counted = threading.Lock()
+    failures: list[BaseException] = []
+
+    def periodic() -> None:
         for task in tasks:
             try:
                 with factory() as session:
@@ -64,11 +89,43 @@ def run(*, factory: sessionmaker[Session], handlers: dict[str, outbox.Handler], 
                     session.commit()
             except Exception:  # a broken periodic task must not stop mail delivery
                 log.exception("periodic task %s failed", getattr(task, "__name__", task))
-        tally = drain(factory=factory, handlers=handlers)
-        total.sent, total.failed, total.dead = (total.sent + tally.sent, total.failed + tally.failed,
-                                                total.dead + tally.dead)
-        if once or stop.wait(poll_seconds):
-            return total
+
+    def drain_lane(lane: dict[str, outbox.Handler]) -> Callable[[], None]:
+        def round_() -> None:
+            tally = drain(factory=factory, handlers=lane)
+            with counted:
+                total.sent, total.failed, total.dead = (total.sent + tally.sent, total.failed + tally.failed,
+                                                        total.dead + tally.dead)
+        return round_
+
+    def loop(round_: Callable[[], None]) -> None:
+        try:
+            while True:
+                round_()
+                if once or stop.wait(poll_seconds):
+                    return
+        except BaseException as exc:
+            failures.append(exc)
+            stop.set()
+
+    if once:  # cron-style: what the periodic tasks queue goes out in the same round
+        periodic()
+    rounds = [periodic] * bool(tasks and not once) + [drain_lane(lane)
+                                                      for lane in lanes(handlers, partner_threads=threads)]
+    workers = [threading.Thread(target=loop, args=(r,), name=f"outbox-lane-{i}", daemon=True)
+               for i, r in enumerate(rounds)]
+    for thread in workers:
+        thread.start()
+    try:
+        for thread in workers:
+            while thread.is_alive():
+                thread.join(timeout=0.5)  # short joins: Ctrl-C still reaches the main thread
+    except BaseException:
+        stop.set()
+        raise
+    if failures:
+        raise failures[0]
+    return total
 
 
 def every(seconds: float, task: Task, *, clock: Callable[[], float] = time.monotonic) -> Task:

@@ -6,10 +6,10 @@ from typing import Any
 
 import folium
 import folium.plugins
-from branca.element import Figure
 from sqlalchemy.orm import Session
 
 from maps import i18n, pages, service
+from maps.csp import NoncedFigure
 from maps.filters import ReportFilter
 from maps.pages import PageContext
 from maps.public_map import base_map
@@ -126,13 +126,13 @@ def month_bars(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"bars": bars, "width": max(len(bars) * width, width), "height": 150}
 
 
-def render(*, ctx: PageContext, data: DashboardData, tile_url: str, tile_attribution: str) -> str:
+def render(*, ctx: PageContext, data: DashboardData, tile_url: str, tile_attribution: str, nonce: str) -> str:
     """The dashboard: one page holding the figures, the heatmap and the choropleth (no frames: the CSP forbids them)."""
     figures = data.figures
     total = sum(c["reports"] for c in figures.channels) or 1
     channels = [{"channel": c["channel"], "reports": c["reports"], "share": c["reports"] / total}
                 for c in figures.channels]
-    figure = Figure(title=f"{i18n.t(ctx.lang, 'dashboard.title')} · Rue Commune")
+    figure = NoncedFigure(title=f"{i18n.t(ctx.lang, 'dashboard.title')} · Rue Commune")
     heat = base_map(tile_url=tile_url, tile_attribution=tile_attribution, height="460px")
     heat.add_to(figure)
     heatmap_layer(cells=data.heat_cells, shapes=data.shapes, fmap=heat)
@@ -147,4 +147,4 @@ def render(*, ctx: PageContext, data: DashboardData, tile_url: str, tile_attribu
     figure.header.add_child(folium.Element('<link rel="icon" href="data:,">'))
     figure.html.add_child(folium.Element(pages.render("dashboard_top.html", **variables)))
     figure.html.add_child(folium.Element(pages.render("dashboard_bottom.html", **variables)))
-    return figure.render().replace("<html>", f'<html lang="{ctx.lang}">', 1)
+    return figure.render(nonce=nonce).replace("<html>", f'<html lang="{ctx.lang}">', 1)

@@ -4,11 +4,10 @@ import json
 from typing import Any
 
 import folium
-from branca.element import Figure
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from maps import assets, i18n, icons, pages, states
+from maps import assets, csp, i18n, icons, pages, states
 from maps.pages import PageContext
 
 PAGE_SIZE = 2000
@@ -74,17 +73,18 @@ def config(ctx: PageContext, *, tiles: bool, max_markers: int) -> dict[str, Any]
     }
 
 
-def render(*, ctx: PageContext, tile_url: str, tile_attribution: str, max_markers: int) -> str:
-    """The full HTML page: header, filter panel with per-state counts, the map, a link to the list."""
+def render(*, ctx: PageContext, tile_url: str, tile_attribution: str, max_markers: int, nonce: str) -> str:
+    """The full HTML page: header, filter panel with per-state counts, the map, a link to the list.
+
+    `nonce` is the request's CSP nonce, put on the page's own inline script."""
     fmap = base_map(tile_url=tile_url, tile_attribution=tile_attribution)
     ReportsLayer().add_to(fmap)
     variables = ctx.variables("map", "map.title")
     panel = pages.render("map_panel.html", **variables, tiles=bool(tile_url),
                          config_json=json_for_html(config(ctx, tiles=bool(tile_url), max_markers=max_markers)))
-    root = fmap.get_root()
-    assert isinstance(root, Figure)
+    root = csp.page_of(fmap)
     root.header.add_child(folium.Element(f"<title>{variables['title']} · Rue Commune</title>"
                                          '<link rel="icon" href="data:,">'))
     root.html.add_child(folium.Element(panel))
-    html = root.render()
+    html = root.render(nonce=nonce)
     return html.replace("<html>", f'<html lang="{ctx.lang}">', 1)

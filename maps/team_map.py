@@ -3,11 +3,10 @@
 from typing import Any
 
 import folium
-from branca.element import Figure
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from maps import assets, i18n, pages, states
+from maps import assets, csp, i18n, pages, states
 from maps.pages import PageContext
 from maps.public_map import base_map, json_for_html
 
@@ -48,15 +47,14 @@ def config(ctx: PageContext) -> dict[str, Any]:
     }
 
 
-def render(*, ctx: PageContext, tile_url: str, tile_attribution: str) -> str:
+def render(*, ctx: PageContext, tile_url: str, tile_attribution: str, nonce: str) -> str:
     """The full page: header, the map, and a panel with the crews' legend, messages and the tickets' table."""
     fmap = base_map(tile_url=tile_url, tile_attribution=tile_attribution)
     TeamLayer().add_to(fmap)
     variables = ctx.variables("team", "team.title")
     panel = pages.render("team_panel.html", **variables, config_json=json_for_html(config(ctx)))
-    root = fmap.get_root()
-    assert isinstance(root, Figure)
+    root = csp.page_of(fmap)
     root.header.add_child(folium.Element(f"<title>{variables['title']} · Rue Commune</title>"
                                          '<link rel="icon" href="data:,">'))
     root.html.add_child(folium.Element(panel))
-    return root.render().replace("<html>", f'<html lang="{ctx.lang}">', 1)
+    return root.render(nonce=nonce).replace("<html>", f'<html lang="{ctx.lang}">', 1)

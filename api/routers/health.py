@@ -1,24 +1,65 @@
-"""Liveness, readiness and metrics: what an orchestrator and Prometheus ask of the platform."""
+"""Liveness, readiness and metrics: what an orchestrator and Prometheus ask of the platform.
 
-from fastapi import APIRouter, Response
+Nothing here helps an attacker: /health tells exact engine versions to administrators only, and /metrics
+(routes, traffic, queue depths) answers a bearer token when RUECOMMUNE_METRICS_TOKEN is set, otherwise only a
+client on loopback that came through no proxy (a Prometheus beside the process).
+"""
+
+import hmac
+import ipaddress
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from api.deps import SessionDep
+from api.auth import optional_principal
+from api.deps import SessionDep, SettingsDep
 from api.observability import OUTBOX_PENDING, OVERDUE_TICKETS, REGISTRY
+from core.errors import DomainError, Forbidden
 from core.migrate import head_revision
 from dispatch import vocabulary
 from dispatch.models import Report
 
 router = APIRouter(tags=["health"])
+PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
 
 @router.get("/health")
-def health(session: SessionDep) -> dict[str, str]:
-    """Liveness and the versions of the engines behind the platform."""
+def health(request: Request, session: SessionDep) -> dict[str, str]:
+    """Liveness; an administrator also reads the exact versions of the engines behind the platform."""
     row = session.execute(text("SELECT version(), postgis_full_version()")).one()
+    try:
+        caller = optional_principal(request, session)
+    except DomainError:  # a stale cookie on a probe: still alive, just not told more
+        caller = None
+    if caller is None or caller.role != "admin":
+        return {"status": "ok"}
     return {"status": "ok", "postgresql": row[0], "postgis": row[1]}
+
+
+def _on_loopback(request: Request) -> bool:
+    """The peer is this host and no proxy stands between (a proxy on loopback forwards anyone)."""
+    if request.client is None or any(name in request.headers for name in PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_reader(request: Request, settings: SettingsDep) -> None:
+    """Lets Prometheus through: the bearer token when one is set, else a loopback peer; 403 for anyone else."""
+    token = settings.metrics_token
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return
+    elif _on_loopback(request):
+        return
+    raise Forbidden("Metrics are for the monitoring system: send its bearer token, or ask from the host itself",
+                    "Les métriques sont réservées à la supervision : envoyez son jeton, ou demandez depuis l'hôte",
+                    reason="metrics")
 
 
 @router.get("/ready", responses={503: {"description": "not ready: schema behind the code"}})
@@ -30,7 +71,7 @@ def ready(session: SessionDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if current == expected else 503)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(metrics_reader)])
 def metrics(session: SessionDep) -> Response:
     """Prometheus metrics: requests and latencies, outbox depth, overdue tickets."""
     OVERDUE_TICKETS.set(session.scalar(select(func.count()).select_from(Report)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.auth import MaybeStaff, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, AfterId, FilterDep, LangDep
+from api.security import csp_nonce
 from core.errors import Unauthenticated
 from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
@@ -43,7 +44,7 @@ def map_page(request: Request, session: ReadSessionDep, settings: SettingsDep, l
     """The public map of reports."""
     ctx = _context(request, session, lang, filters)
     return _html(public_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
-                                   max_markers=settings.map_max_markers), request, lang)
+                                   max_markers=settings.map_max_markers, nonce=csp_nonce(request)), request, lang)
 
 
 @router.get("/map/list", response_class=HTMLResponse)
@@ -74,7 +75,7 @@ def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep
         body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
         return HTMLResponse(body, status_code=401)
     body = dashboard.render(ctx=ctx, data=dashboard.gather(run=run, filters=shown), tile_url=settings.tile_url,
-                            tile_attribution=settings.tile_attribution)
+                            tile_attribution=settings.tile_attribution, nonce=csp_nonce(request))
     return _html(body, request, lang)
 
 
@@ -122,7 +123,8 @@ def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang
         body = pages.render("forbidden.html", **ctx.variables("team", "team.title"),
                             message=i18n.t(lang, "team.forbidden").format(role=staff.role))
         return HTMLResponse(body, status_code=403)
-    body = team_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution)
+    body = team_map.render(ctx=ctx, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
+                           nonce=csp_nonce(request))
     response = _html(body, request, lang)
     response.headers["Cache-Control"] = "no-store"  # a staff page: no shared cache may keep it
     return response
@@ -147,9 +149,12 @@ def favicon() -> FileResponse:
 
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
-    """Swagger UI from our own copy (FastAPI's default loads it from a CDN)."""
-    return get_swagger_ui_html(
+    """Swagger UI from our own copy (FastAPI's default loads it from a CDN); its one inline script, fixed text
+    with no data in it, carries the request's CSP nonce."""
+    page = get_swagger_ui_html(
         openapi_url=request.app.openapi_url, title="Rue Commune API",
         swagger_js_url="/static/docs/swagger-ui-bundle.js", swagger_css_url="/static/docs/swagger-ui.css",
         swagger_favicon_url="/static/docs/favicon-32x32.png",
     )
+    html = bytes(page.body).decode().replace("<script>", f'<script nonce="{csp_nonce(request)}">')
+    return HTMLResponse(html)

@@ -14,15 +14,50 @@ def csp(response) -> dict[str, str]:
     return {d.split(" ", 1)[0]: d for d in (p.strip() for p in response.headers["content-security-policy"].split(";"))}
 
 
-def test_html_pages_get_a_csp_with_script_hashes_and_no_unsafe_inline_script(client):
-    page = client.get("/map")
-    policy = csp(page)
-    assert "'unsafe-inline'" not in policy["script-src"]
-    assert re.search(r"'sha256-[A-Za-z0-9+/=]+'", policy["script-src"])
-    assert policy["frame-ancestors"] == "frame-ancestors 'none'"
-    assert page.headers["x-frame-options"] == "DENY"
-    assert page.headers["x-content-type-options"] == "nosniff"
-    assert int(page.headers["content-length"]) == len(page.content)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")([^>]*)>(.*?)</script>", re.S)
+
+
+def test_html_pages_run_only_scripts_carrying_this_requests_nonce(client, staff_client):
+    official = staff_client("admin")
+    for page in (client.get("/map"), client.get("/docs"), official.get("/dashboard"), official.get("/team")):
+        assert page.status_code == 200
+        policy = csp(page)
+        assert "'unsafe-inline'" not in policy["script-src"]
+        nonce = re.search(r"'nonce-([A-Za-z0-9_-]{22,})'", policy["script-src"]).group(1)
+        scripts = INLINE_SCRIPT.findall(page.text)
+        assert scripts, page.url
+        for attributes, body in scripts:  # each inline script is ours: it carries the nonce or a fixed hash
+            assert f'nonce="{nonce}"' in attributes or csp_hash(body) in policy["script-src"], body[:80]
+        assert policy["frame-ancestors"] == "frame-ancestors 'none'"
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert int(page.headers["content-length"]) == len(page.content)
+    assert csp(client.get("/map"))["script-src"] != csp(client.get("/map"))["script-src"]  # a nonce per request
+
+
+def csp_hash(script: str) -> str:
+    import base64
+    import hashlib
+
+    return f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+
+
+def test_a_script_injected_into_a_page_is_not_allowed_by_its_policy(engine):
+    """The policy no longer hashes what the body holds: an injected inline script matches nothing in it."""
+    from fastapi.responses import HTMLResponse
+
+    app = create_app(engine)
+    injected = "alert(document.cookie)"
+
+    @app.get("/_test/injected")
+    def page() -> HTMLResponse:
+        return HTMLResponse(f"<!DOCTYPE html><p>Hello</p><script>{injected}</script>")
+
+    with TestClient(app) as client:
+        answer = client.get("/_test/injected")
+    policy = csp(answer)["script-src"]
+    assert csp_hash(injected) not in policy and "'unsafe-inline'" not in policy
+    assert "nonce=" not in answer.text
 
 
 def test_json_gets_a_locked_down_csp_and_hsts_only_behind_tls(client):
@@ -46,7 +81,8 @@ def test_ready_when_schema_is_at_head(client):
 
 def test_metrics_count_requests_by_route(client):
     client.post("/api/v1/reports", json={"lat": BELLECOUR[0], "lon": BELLECOUR[1], "category": "pothole"})
-    text = client.get("/metrics").text
+    client.app.state.settings = client.app.state.settings.model_copy(update={"metrics_token": "prom-secret"})
+    text = client.get("/metrics", headers={"Authorization": "Bearer prom-secret"}).text
     assert re.search(r'ruecommune_http_requests_total\{method="POST",route="/api/v1/reports",status="201"\} \d', text)
     assert "ruecommune_overdue_tickets" in text
 
@@ -83,3 +119,26 @@ def test_a_commit_that_fails_is_never_answered_as_a_success(fresh_database):
     engine.dispose()
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_metrics_are_not_public(client, live_server):
+    """Without a token only a loopback peer through no proxy reads them; with one, only its bearer."""
+    import httpx
+
+    assert client.get("/metrics").status_code == 403  # the test client is no loopback peer
+    assert client.get("/metrics").json()["code"] == "auth.forbidden"
+    assert httpx.get(live_server("/metrics"), timeout=10).status_code == 200  # Prometheus beside the process
+    proxied = httpx.get(live_server("/metrics"), headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
+    assert proxied.status_code == 403  # a reverse proxy on loopback forwards the whole internet
+    client.app.state.settings = client.app.state.settings.model_copy(update={"metrics_token": "prom-secret"})
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.get("/metrics", headers={"Authorization": "Bearer prom-secret"}).status_code == 200
+
+
+def test_health_tells_engine_versions_to_administrators_only(client, staff_client):
+    anonymous = client.get("/health")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert "PostgreSQL" not in anonymous.text and "POSTGIS" not in anonymous.text
+    assert staff_client("agent").get("/health").json() == {"status": "ok"}
+    body = staff_client("admin").get("/health").json()
+    assert "PostgreSQL 1" in body["postgresql"] and "POSTGIS=" in body["postgis"]

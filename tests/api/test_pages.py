@@ -7,8 +7,8 @@ from tests.conftest import BELLECOUR
 EXTERNAL = re.compile(r"""(?:src|href)=["'](https?:)?//""")
 
 
-def test_health_shows_postgresql_and_postgis_versions(client):
-    body = client.get("/health").json()
+def test_health_shows_postgresql_and_postgis_versions_to_an_administrator(staff_client):
+    body = staff_client("admin").get("/health").json()
     assert body["status"] == "ok"
     assert "PostgreSQL 1" in body["postgresql"]
     assert "POSTGIS=" in body["postgis"]
