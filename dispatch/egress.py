@@ -95,7 +95,7 @@ def resolve(url: str, allowed: Sequence[IPNetwork] = ()) -> Destination:
         raise RefusedDestination("The url has no host", "L'URL n'a pas d'hôte")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+    except (socket.gaierror, UnicodeError, ValueError):  # ValueError: a NUL byte in the name
         raise RefusedDestination(f"{host} cannot be resolved", f"{host} ne peut pas être résolu") from None
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     for text in addresses:

@@ -17,6 +17,8 @@ from dispatch.models import Report
 from dispatch.workflow import Outcome, OutcomeInput, State
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+# An OFFSET past bigint was a database error (a 500, found by the NUL-byte fuzz); no queue is that long.
+MAX_OFFSET = 10**9
 # Every endpoint declares who may call it; scopes are then checked ticket by ticket.
 TicketStaff = Annotated[Principal, require_roles("agent", "commune_staff", "service_staff", "crew", "admin")]
 FiguresReader = Annotated[Principal, require_roles("official", "agent", "admin")]
@@ -144,7 +146,7 @@ def list_tickets(session: SessionDep, principal: TicketStaff,
                  state: Annotated[list[State] | None, Query()] = None,
                  service: str | None = None, commune: str | None = None, overdue: bool | None = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> list[TicketRead]:
+                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[TicketRead]:
     """The tickets within the caller's scope, most urgent first."""
     stmt = select(Report).where(access.scope_filter(principal))
     if state:
@@ -205,7 +207,7 @@ def recategorise_ticket(report_id: int, data: RecategoriseIn, session: SessionDe
 @router.get("/triage", response_model=list[TicketRead])
 def triage_queue(session: SessionDep, principal: RelationsCentre,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> list[TicketRead]:
+                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[TicketRead]:
     """The relations centre's queue: unrouted, new and rejected-by-service tickets, oldest first."""
     now = session.execute(select(func.now())).scalar_one()
     return [ticket_read(session=session, report=r, principal=principal, now=now)
