@@ -36,7 +36,7 @@ function problemHtml(item) {
 
 function itemHtml(item) {
   if (item.status === "refused") {
-    return `<li class="card notice error" tabindex="-1" data-key="${esc(item.key)}" data-status="refused" data-code="${esc(item.problem?.code || "")}">
+    return `<li class="card notice error" tabindex="-1" data-key="${esc(item.key)}" data-focus="pending-${esc(item.key)}" data-status="refused" data-code="${esc(item.problem?.code || "")}">
       <div><p class="card-title">${icon("alert")} <strong>${esc(t("crew.refused.title", { what: what(item) }))}</strong></p>
       ${problemHtml(item)}
       <button type="button" class="button secondary" data-dismiss="${esc(item.key)}" data-focus="dismiss-${esc(item.key)}">
