@@ -56,7 +56,14 @@ class Settings(BaseSettings):
     intake_rate_window_s: int = 600
     # Duplicate suggestions look at open reports created within this many days.
     duplicate_window_days: int = 90
+    # Residents' magic links: one-time, valid this long; at most this many per address per window, and
+    # their own per-client bucket (not the intake one). Opening one gives a session of this lifetime.
     magic_link_ttl_s: int = 3600
+    magic_link_per_address: int = 3
+    magic_link_per_address_window_s: int = 3600
+    magic_link_rate_limit: int = 10
+    magic_link_rate_window_s: int = 600
+    resident_session_ttl_s: int = 30 * 24 * 3600
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Rue Commune <no-reply@ruecommune.example>"

@@ -28,6 +28,11 @@ class ErasureResult(BaseModel):
     consents: int
     messages: int
     idempotency_records: int
+    tokens: int = 0
+    feedback: int = 0
+    notes_scrubbed: int = 0
+    messages_scrubbed: int = 0
+    photos: int = 0
     reports: list[int]
 
 
