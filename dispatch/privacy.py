@@ -25,6 +25,7 @@ from dispatch.models import (
     ResidentConsent,
 )
 from dispatch.outbox import OutboxMessage
+from dispatch.storage import PhotoStorage
 
 ERASED_NOTE = ("Données personnelles d'un déclarant effacées à sa demande / "
                "a reporter's personal data was erased on request")
@@ -119,7 +120,7 @@ def export(*, session: Session, resident_id: int, staff_id: int | None = None, c
 
 
 def erase(*, session: Session, resident_id: int, staff_id: int | None = None, channel: str | None = None,
-          reason: str = "request") -> ErasureSummary:
+          reason: str = "request", storage: PhotoStorage | None = None) -> ErasureSummary:
     """Remove everything that identifies a resident; their reports stay, with a history line saying so.
 
     Besides their records: their magic links and sessions, their own words in the history (feedback,
@@ -140,7 +141,7 @@ def erase(*, session: Session, resident_id: int, staff_id: int | None = None, ch
         summary.feedback = scrubbing.forget_their_words(
             session=session, events=_their_words(session=session, report_ids=summary.reports, ids=ids))
         summary.notes_scrubbed = scrubbing.scrub_reports(session=session, report_ids=summary.reports, scrub=scrub)
-    summary.photos = scrubbing.forget_photos(session=session, report_ids=sorted(
+    summary.photos = scrubbing.forget_photos(session=session, storage=storage, report_ids=sorted(
         {lk.report_id for lk in links if lk.role == "original"}))
     for report_id in summary.reports:
         session.add(ReportEvent(report_id=report_id, action="reporter_erased", actor_kind="staff" if staff_id else
