@@ -153,7 +153,7 @@ def test_erasure_takes_feedback_photos_and_the_person_out_of_staff_notes(client,
     spoken = f"Rappelé Mme {surname} au {person['phone'][:2]} {person['phone'][2:4]} {person['phone'][4:6]} " \
              f"{person['phone'][6:8]} {person['phone'][8:]}, écrit à {person['email'].upper()}"
     workflow.transition(session=session, report_id=report_id, to="triaged", actor=actor("agent"), version=None,
-                        note=spoken, public=True)
+                        note=spoken, public=True, note_public=True)
     workflow.transition(session=session, report_id=report_id, to="resolved", actor=crew, version=None,
                         outcome=OutcomeInput(Outcome.FIXED), note="Trou rebouché")
     record = session.scalars(select(ReportReporter.resident_id).where(ReportReporter.report_id == report_id,
