@@ -1,4 +1,5 @@
-"""Who is calling: staff by signed session cookie (with CSRF check), partners by hashed API key; role checks."""
+"""Who is calling: staff by signed session cookie (with CSRF check), partners by hashed API key, residents by
+magic-link token; role checks."""
 
 import base64
 import hashlib
@@ -12,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from core import users
-from core.errors import Forbidden, Unauthenticated
+from core.errors import Forbidden, InvalidToken, Unauthenticated
 from core.settings import get_settings
 from core.users import Principal
+from dispatch import magic_links
+from dispatch.models import Resident
 
 SESSION_COOKIE = "rc_session"
 CSRF_COOKIE = "rc_csrf"
@@ -121,6 +124,23 @@ CurrentStaff = Annotated[Principal, Depends(current_principal)]
 MaybeStaff = Annotated[Principal | None, Depends(optional_principal)]
 AdminOnly = Annotated[Principal, require_roles("admin")]
 RelationsCentre = Annotated[Principal, require_roles("agent", "admin")]
+
+
+def bearer_token(request: Request) -> str:
+    """The token of `Authorization: Bearer <token>`, or 401 asking for the emailed link."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Open the link we emailed you (or ask for a new one).",
+                           "Ouvrez le lien reçu par e-mail (ou demandez-en un nouveau).")
+    return token.strip()
+
+
+def current_resident(request: Request, session: SessionDep) -> Resident:
+    """The resident whose session token (from an opened magic link) is sent as `Authorization: Bearer`."""
+    return magic_links.resident_of_session(session=session, token=bearer_token(request))
+
+
+CurrentResident = Annotated[Resident, Depends(current_resident)]
 
 
 def sign_in(response: Response, request: Request, *, session: Session, email: str, password: str) -> tuple[

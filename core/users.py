@@ -88,6 +88,11 @@ def principal_of_key(key: ApiKey) -> Principal:
                      service_code=key.service_code)
 
 
+def list_(*, session: Session) -> list[StaffUser]:
+    """Every staff account, oldest first."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.id)))
+
+
 def create(*, session: Session, email: str, name: str, role: str, password: str,
            commune_code: str | None = None, service_code: str | None = None,
            sector_codes: list[str] | None = None, language: str = "fr") -> StaffUser:

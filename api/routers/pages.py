@@ -2,13 +2,11 @@
 docs; assets served locally."""
 
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from api.auth import MaybeStaff, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
@@ -19,10 +17,13 @@ from maps.assets import STATIC_DIR
 from maps.filters import ReportFilter
 from maps.pages import PageContext
 
+if TYPE_CHECKING:  # a type only: routers send no SQL
+    from sqlalchemy.orm import Session
+
 router = APIRouter(include_in_schema=False)
 
 
-def _context(request: Request, session: Session, lang: str, filters: ReportFilter) -> PageContext:
+def _context(request: Request, session: "Session", lang: str, filters: ReportFilter) -> PageContext:
     other = "en" if lang == "fr" else "fr"
     switch = request.url.include_query_params(lang=other)
     return PageContext(lang=lang, filters=filters, options=service.options(session=session),
@@ -55,20 +56,11 @@ def list_page(request: Request, session: ReadSessionDep, lang: LangDep, filters:
     return _html(pages.list_page(ctx=ctx, page=page, after=after), request, lang)
 
 
-def dashboard_filters(filters: ReportFilter) -> ReportFilter:
-    """The dashboard looks at the last twelve months unless a period is chosen; it ignores states and bbox."""
-    if filters.since or filters.until:
-        return ReportFilter(category=filters.category, commune=filters.commune, since=filters.since,
-                            until=filters.until)
-    since, until = service.default_period(date.today())
-    return ReportFilter(category=filters.category, commune=filters.commune, since=since, until=until)
-
-
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep, settings: SettingsDep, lang: LangDep,
                    filters: FilterDep, staff: MaybeStaff) -> HTMLResponse:
     """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
-    shown = dashboard_filters(filters)
+    shown = service.dashboard_filters(filters)
     ctx = _context(request, session, lang, shown)
     if staff is None:
         body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
@@ -78,7 +70,7 @@ def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep
     return _html(body, request, lang)
 
 
-def _signin_form(request: Request, session: Session, *, email: str, password: str, lang: str, page: str,
+def _signin_form(request: Request, session: "Session", *, email: str, password: str, lang: str, page: str,
                  failed: Callable[[str, str], HTMLResponse]) -> Response:
     """A staff page's sign-in form: the same session cookie as the API's sign-in, then back to the page."""
     lang = lang if lang in ("fr", "en") else "fr"
@@ -95,7 +87,7 @@ def dashboard_login(request: Request, session: SessionDep, email: Annotated[str,
                     password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
     """Sign-in form of the dashboard."""
     def failed(lang: str, error: str) -> HTMLResponse:
-        ctx = _context(request, session, lang, dashboard_filters(ReportFilter()))
+        ctx = _context(request, session, lang, service.dashboard_filters(ReportFilter()))
         return HTMLResponse(pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=error),
                             status_code=401)
 

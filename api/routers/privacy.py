@@ -5,9 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
-from api.auth import require_roles
+from api.auth import CurrentResident, require_roles
 from api.deps import SessionDep
-from api.routers.residents import CurrentResident
 from core.users import Principal
 from dispatch import privacy
 from dispatch import residents as residents_service

@@ -1,16 +1,14 @@
 """Residents: "my reports" and "my details" through a session opened by a one-time magic link (no password)."""
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
+from api.auth import CurrentResident, bearer_token
 from api.deps import SessionDep
-from core.errors import InvalidToken
 from dispatch import magic_links, residents
 from dispatch import service as reports
-from dispatch.models import Resident
 from dispatch.schemas import MagicLinkRequest, ReportPublic, ResidentRead, ResidentUpdate
 
 router = APIRouter(prefix="/api/v1/me", tags=["residents"])
@@ -33,22 +31,6 @@ class ResidentSession(BaseModel):
     token: str
     expires_at: datetime
     resident: ResidentRead
-
-
-def _bearer(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("Open the link we emailed you (or ask for a new one).",
-                           "Ouvrez le lien reçu par e-mail (ou demandez-en un nouveau).")
-    return token.strip()
-
-
-def current_resident(request: Request, session: SessionDep) -> Resident:
-    """The resident whose session token (from an opened magic link) is sent as `Authorization: Bearer`."""
-    return magic_links.resident_of_session(session=session, token=_bearer(request))
-
-
-CurrentResident = Annotated[Resident, Depends(current_resident)]
 
 
 @router.get("", response_model=MyReports)
@@ -74,7 +56,7 @@ def update_me(data: ResidentUpdate, resident: CurrentResident, session: SessionD
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
 def sign_out(request: Request, resident: CurrentResident, session: SessionDep) -> None:
     """End this device's session."""
-    magic_links.end_session(session=session, token=_bearer(request))
+    magic_links.end_session(session=session, token=bearer_token(request))
 
 
 public_router = APIRouter(prefix="/api/v1/residents", tags=["residents"])

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.auth import AdminOnly
 from api.deps import SessionDep
@@ -56,7 +55,7 @@ def _read(user: users.StaffUser) -> StaffRead:
 
 @router.get("", response_model=list[StaffRead])
 def list_staff(session: SessionDep, admin: AdminOnly) -> list[StaffRead]:
-    return [_read(u) for u in session.scalars(select(users.StaffUser).order_by(users.StaffUser.id))]
+    return [_read(u) for u in users.list_(session=session)]
 
 
 @router.post("", response_model=StaffRead, status_code=status.HTTP_201_CREATED)
