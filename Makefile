@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint stop system-deps browser-deps bench clean env-example
+.PHONY: run test lint stop system-deps browser-deps bench clean env-example mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(STAMP)  ## ruff, mypy and the import-direction contract
 
 env-example: $(STAMP)  ## rewrite .env.example from the settings classes' field descriptions
 	$(BIN)/python scripts/env_example.py
+
+mutation: system-deps $(STAMP)  ## mutmut on geo/service, dispatch/notifications, dispatch/workflow: score per module
+	$(BIN)/python scripts/mutation.py
 
 stop:  ## stop the managed PostGIS cluster
 	$(BIN)/ruecommune db stop
