@@ -19,9 +19,13 @@ import time
 import tomllib
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from core.pgcluster import ManagedCluster
 
 EXPLAINED = ROOT / "tests" / "mutation" / "explained.md"
 TEMPLATE = "rc_mutation_template"
@@ -47,18 +51,15 @@ def explained() -> dict[str, str]:
     return found
 
 
-def template_database() -> str:
-    """Start a cluster of our own and make the migrated, loaded database every mutant's session copies."""
-    os.environ.setdefault("RUECOMMUNE_PG_FAST", "1")  # throwaway data: no fsync
+def template_database(cluster: ManagedCluster) -> str:
+    """Make, on our own cluster, the migrated and loaded database every mutant's session copies."""
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
     from core import migrate
-    from core.pgcluster import ManagedCluster, create_database, free_port, resolve_data_dir
+    from core.pgcluster import create_database
     from geo.demo import load_territory
 
-    cluster = ManagedCluster(resolve_data_dir(ROOT / ".data" / "pg-mutation"), free_port())
-    cluster.start()
     server = f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres"
     create_database(server, TEMPLATE, fresh=True)
     url = f"postgresql+psycopg2://postgres@127.0.0.1:{cluster.port}/{TEMPLATE}"
@@ -87,24 +88,37 @@ def diff(name: str) -> str:
 
 
 def main() -> int:
+    os.environ.setdefault("RUECOMMUNE_PG_FAST", "1")  # throwaway data: no fsync
+    from core.pgcluster import ManagedCluster, free_port, resolve_data_dir
+
     started = time.monotonic()
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # every run starts afresh: no stale verdicts
-    env = {**os.environ, "TEST_DATABASE_URL": template_database(), "RUECOMMUNE_TEST_TEMPLATE": TEMPLATE}
-    ready = time.monotonic()
-    log = ROOT / ".data" / "mutmut.log"
-    with log.open("w") as out:
-        command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(os.cpu_count() or 2)]
-        run = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
-    finished = time.monotonic()
+    cluster = ManagedCluster(resolve_data_dir(ROOT / ".data" / "pg-mutation"), free_port())
+    cluster.start()
+    try:
+        env = {**os.environ, "TEST_DATABASE_URL": template_database(cluster), "RUECOMMUNE_TEST_TEMPLATE": TEMPLATE}
+        ready = time.monotonic()
+        log = ROOT / ".data" / "mutmut.log"
+        with log.open("w") as out:
+            command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(os.cpu_count() or 2)]
+            run = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        finished = time.monotonic()
+    finally:
+        cluster.stop()
+    return report(run.returncode, log, setup_s=ready - started, run_s=finished - ready)
+
+
+def report(returncode: int, log: Path, *, setup_s: float, run_s: float) -> int:
+    """Print the score per module and every unexplained survivor; 1 when one is left or mutmut failed."""
     by_module = results()
-    if run.returncode != 0 or not any(by_module.values()):
-        print(log.read_text()[-4000:])
-        print(f"mutmut run failed (exit {run.returncode}); its log: {log}", file=sys.stderr)
+    if returncode != 0 or not any(by_module.values()):
+        print(log.read_text(errors="replace")[-4000:])
+        print(f"mutmut run failed (exit {returncode}); its log: {log}", file=sys.stderr)
         return 1
     reasons = explained()
     unexplained: list[str] = []
-    print(f"\nmutation check: {len(by_module)} modules, setup {ready - started:.0f} s, "
-          f"mutmut {finished - ready:.0f} s (log: {log.relative_to(ROOT)})")
+    print(f"\nmutation check: {len(by_module)} modules, setup {setup_s:.0f} s, mutmut {run_s:.0f} s "
+          f"(log: {log.relative_to(ROOT)})")
     for module, codes in by_module.items():
         tally = Counter("killed" if c in KILLED else "survived" if c in SURVIVED else
                         "no tests" if c in NO_TESTS else "other" for c in codes.values())
