@@ -42,7 +42,7 @@ def test_outside_every_zone_is_a_problem_naming_the_territory(client):
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["code"] == "report.outside_territory"
-    assert "Métropole de Lyon" in problem["detail_en"] and "Métropole de Lyon" in problem["detail_fr"]
+    assert "outside Métropole de Lyon" in problem["detail_en"] and "hors de Métropole de Lyon" in problem["detail_fr"]
     assert problem["territory"] == "Métropole de Lyon"
     assert "swapped" not in problem
 
