@@ -128,28 +128,6 @@ def test_reopening_is_refused_after_the_delay_and_the_ticket_is_then_closed(sess
     assert (report.state, report.outcome) == ("closed", "fixed")
 
 
-def test_the_supervisor_hears_of_an_overdue_ticket_once_per_deadline_with_its_date_and_link(session):
-    from datetime import UTC, datetime
-
-    from core.settings import get_settings
-    from dispatch import notifications
-
-    late = make_ticket(session, state="assigned", due_at=datetime(2026, 1, 5, 9, tzinfo=UTC))
-    assert notifications.escalation(session=session, report=late) is not None
-    assert notifications.escalation(session=session, report=late) is None  # the same deadline: told once
-    [mail] = outbox.pending(session=session, report_id=late.id, kind="email")
-    payload = mail.payload
-    assert (payload["to"], payload["lang"]) == ("voirie@ruecommune.example", "fr")
-    assert late.ref in payload["subject"]
-    text = payload["text"]
-    assert late.due_at.isoformat() in text and "échéance" in text and "overdue" in text
-    assert text.endswith(f"{get_settings().public_base_url.rstrip('/')}/api/v1/tickets/{late.id}\n")
-    # A ticket no service holds yet (the triage queue) has no supervisor to tell.
-    unrouted = make_ticket(session, state="new", due_at=datetime(2026, 1, 5, 9, tzinfo=UTC), service_code=None)
-    assert notifications.escalation(session=session, report=unrouted) is None
-    assert outbox.pending(session=session, report_id=unrouted.id, kind="email") == []
-
-
 def test_a_resident_link_with_a_mangled_token_is_refused_not_an_error(session):
     from dispatch import notifications
 
