@@ -32,8 +32,8 @@ lint: $(STAMP)  ## ruff, mypy and the import-direction contract
 env-example: $(STAMP)  ## rewrite .env.example from the settings classes' field descriptions
 	$(BIN)/python scripts/env_example.py
 
-mutation: system-deps $(STAMP)  ## mutmut on geo/service, dispatch/notifications, dispatch/workflow: score per module
-	$(BIN)/python scripts/mutation.py
+mutation: system-deps $(STAMP)  ## mutmut on geo/service, dispatch/notifications, dispatch/workflow (ONLY='geo.service.*' for some): score per module
+	$(BIN)/python scripts/mutation.py $(ONLY)
 
 stop:  ## stop the managed PostGIS cluster
 	$(BIN)/ruecommune db stop

@@ -9,6 +9,7 @@ migrating its own: that setup would otherwise cost more than the tests.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -87,7 +88,8 @@ def diff(name: str) -> str:
     return shown.stdout.strip()
 
 
-def main() -> int:
+def main(patterns: list[str]) -> int:
+    """Run every mutant, or those whose names match `patterns` (`geo.service.*`), and report."""
     os.environ.setdefault("RUECOMMUNE_PG_FAST", "1")  # throwaway data: no fsync
     from core.pgcluster import ManagedCluster, free_port, resolve_data_dir
 
@@ -100,17 +102,20 @@ def main() -> int:
         ready = time.monotonic()
         log = ROOT / ".data" / "mutmut.log"
         with log.open("w") as out:
-            command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(os.cpu_count() or 2)]
+            command = [str(ROOT / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(os.cpu_count() or 2),
+                       *patterns]
             run = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         finished = time.monotonic()
     finally:
         cluster.stop()
-    return report(run.returncode, log, setup_s=ready - started, run_s=finished - ready)
+    return report(run.returncode, log, setup_s=ready - started, run_s=finished - ready, patterns=patterns)
 
 
-def report(returncode: int, log: Path, *, setup_s: float, run_s: float) -> int:
+def report(returncode: int, log: Path, *, setup_s: float, run_s: float, patterns: list[str]) -> int:
     """Print the score per module and every unexplained survivor; 1 when one is left or mutmut failed."""
-    by_module = results()
+    by_module = {module: {name: code for name, code in codes.items()
+                          if not patterns or any(fnmatch.fnmatch(name, p) for p in patterns)}
+                 for module, codes in results().items()}
     if returncode != 0 or not any(by_module.values()):
         print(log.read_text(errors="replace")[-4000:])
         print(f"mutmut run failed (exit {returncode}); its log: {log}", file=sys.stderr)
@@ -120,6 +125,8 @@ def report(returncode: int, log: Path, *, setup_s: float, run_s: float) -> int:
     print(f"\nmutation check: {len(by_module)} modules, setup {setup_s:.0f} s, mutmut {run_s:.0f} s "
           f"(log: {log.relative_to(ROOT)})")
     for module, codes in by_module.items():
+        if not codes:
+            continue  # not asked for this run
         tally = Counter("killed" if c in KILLED else "survived" if c in SURVIVED else
                         "no tests" if c in NO_TESTS else "other" for c in codes.values())
         alive = sorted(n for n, c in codes.items() if c not in KILLED)
@@ -143,4 +150,4 @@ def report(returncode: int, log: Path, *, setup_s: float, run_s: float) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
