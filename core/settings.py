@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     smtp_password: str = Field("", description="SMTP password")
     session_max_age_seconds: int = Field(12 * 3600, description="staff browser sessions (signed cookie) last this "
                                                                 "many seconds")
+    # Staff sign-in throttle, in PostgreSQL so every replica shares it: free failures, then a doubling lockout.
+    login_free_failures_account: int = Field(5, description="wrong passwords per staff account before a sign-in "
+                                                            "lockout")
+    login_free_failures_address: int = Field(20, description="wrong passwords per client address before a sign-in "
+                                                             "lockout")
+    login_backoff_base_seconds: float = Field(2.0, description="first sign-in lockout, in seconds; it doubles at "
+                                                               "each further failure")
+    login_backoff_max_seconds: float = Field(900.0, description="longest sign-in lockout, in seconds")
+    # Argon2 takes 64 MiB per hash.
+    password_hash_concurrency: int = Field(4, description="password hashes (64 MiB each) run at once per process")
+    password_hash_wait_seconds: float = Field(2.0, description="how long a sign-in waits for a hashing turn before "
+                                                               "a 503 with Retry-After, in seconds")
     # Outbox worker: retries with exponential backoff (base * 2**attempt, capped), then the row is kept as dead.
     outbox_max_attempts: int = Field(12, description="outbox worker: attempts before a message is kept as dead")
     outbox_backoff_base_seconds: float = Field(5.0, description="outbox worker: backoff base, in seconds "

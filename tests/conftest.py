@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.auth import SESSION_COOKIE, session_token
+from api.auth import SESSION_COOKIE, open_session
 from api.deps import get_read_runner, get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
@@ -177,7 +177,8 @@ def staff_client(engine: Engine, session: Session) -> Iterator[Callable[..., Tes
         test_client.__enter__()
         opened.append(test_client)
         # Signed in as the login endpoint would (tests/api/test_auth.py checks the endpoint itself).
-        cookie, csrf = session_token(user.id)
+        cookie, csrf = open_session(session=session, staff_id=user.id)
+        session.commit()
         test_client.cookies.set(SESSION_COOKIE, cookie)
         test_client.headers["X-CSRF-Token"] = csrf
         test_client.staff = test_client.get("/api/v1/auth/me").json()  # type: ignore[attr-defined]
