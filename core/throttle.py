@@ -45,7 +45,8 @@ _HIT = text("""
     RETURNING failures
 """)
 _LOCK = text("UPDATE throttle SET locked_until = clock_timestamp() + make_interval(secs => :seconds) WHERE key = :key")
-_CHECK = text("SELECT extract(epoch FROM locked_until - clock_timestamp()) FROM throttle WHERE key = :key AND locked_until > clock_timestamp()")
+_CHECK = text("SELECT extract(epoch FROM locked_until - clock_timestamp()) FROM throttle "
+               "WHERE key = :key AND locked_until > clock_timestamp()")
 
 
 def hit(*, session: Session, key: str, policy: Policy) -> int:

@@ -46,7 +46,8 @@ def test_default_tasks_forget_ended_sessions_and_idle_throttles_and_keep_live_on
                     {"k": throttle.key("test", "idle")})
     for task in worker.default_tasks():
         task(session)
-    assert session.execute(text("SELECT count(*) FROM staff_sessions WHERE staff_id = :i"), {"i": user.id}).scalar() == 1
+    kept = session.execute(text("SELECT count(*) FROM staff_sessions WHERE staff_id = :i"), {"i": user.id})
+    assert kept.scalar() == 1
     assert users.user_of_session(session=session, secret=live).id == user.id
     left = set(session.scalars(text("SELECT key FROM throttle WHERE key LIKE 'test:%'")))
     assert left == {throttle.key("test", "recent")}

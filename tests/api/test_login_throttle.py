@@ -71,8 +71,8 @@ def test_each_further_failure_doubles_the_lockout_up_to_the_maximum(session):
     assert throttle.check(session=session, key=key) == 0
     # An idle key starts again from zero.
     throttle.hit(session=session, key=key, policy=policy)
-    session.execute(text("UPDATE throttle SET last_failure_at = clock_timestamp() - interval '2 minutes' WHERE key = :k"),
-                    {"k": key})
+    session.execute(text("UPDATE throttle SET last_failure_at = clock_timestamp() - interval '2 minutes' "
+                         "WHERE key = :k"), {"k": key})
     assert [throttle.hit(session=session, key=key, policy=policy) for _ in range(3)] == [0, 0, 2]
 
 
