@@ -87,7 +87,9 @@ def test_magic_link_for_the_victims_address_goes_to_the_victim_only(client, sess
     deliver(session, smtp_server)
     assert smtp_server.to("mallory@example.net") == []
     # An address that is the victim's plus a second recipient is refused, not sent to both (finding 16).
-    for forged in (f"{victim.email},mallory@example.net", f"mallory@example.net,{victim.email}",
+    local = victim.email.split("@")[0]
+    for forged in (f"{local},mallory@example.net", f"{victim.email},mallory@example.net",
+                   f"mallory@example.net,{victim.email}",
                    f"{victim.email};mallory@example.net", f'"{victim.email}"@example.net'):
         refused = client.post("/api/v1/residents/magic-link", json={"email": forged})
         assert refused.status_code == 422, forged
