@@ -4,15 +4,16 @@ docs; assets served locally."""
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api import origin
-from api.auth import MaybeStaff, sign_in
+from api.auth import optional_principal, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, FilterDep, LangDep
 from core.errors import DomainError, Unauthenticated
+from core.users import Principal
 from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
 from maps.filters import ReportFilter
@@ -22,6 +23,18 @@ if TYPE_CHECKING:  # a type only: routers send no SQL
     from sqlalchemy.orm import Session
 
 router = APIRouter(include_in_schema=False)
+
+
+def page_staff(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in staff member of a page; a session that ended (signed out elsewhere, account disabled)
+    gets the sign-in form, not a problem document."""
+    try:
+        return optional_principal(request, session)
+    except Unauthenticated:
+        return None
+
+
+PageStaff = Annotated[Principal | None, Depends(page_staff)]
 
 
 def _context(request: Request, session: "Session", lang: str, filters: ReportFilter) -> PageContext:
@@ -59,7 +72,7 @@ def list_page(request: Request, session: ReadSessionDep, lang: LangDep, filters:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep, settings: SettingsDep, lang: LangDep,
-                   filters: FilterDep, staff: MaybeStaff) -> HTMLResponse:
+                   filters: FilterDep, staff: PageStaff) -> HTMLResponse:
     """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
     shown = service.dashboard_filters(filters)
     ctx = _context(request, session, lang, shown)
@@ -130,7 +143,7 @@ SUPERVISORS = ("service_staff", "admin")
 
 @router.get("/team", response_class=HTMLResponse)
 def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang: LangDep,
-              staff: MaybeStaff) -> HTMLResponse:
+              staff: PageStaff) -> HTMLResponse:
     """Supervisors: their crews' open tickets on a map and in a table, each reassignable to another crew."""
     ctx = _context(request, session, lang, ReportFilter())
     if staff is None:

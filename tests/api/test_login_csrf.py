@@ -71,3 +71,17 @@ def test_an_expired_form_is_shown_again_with_a_fresh_token_in_the_visitors_langu
     answer = client.post("/dashboard/login", data={**CREDENTIALS, "lang": "fr"})
     assert answer.status_code == 403 and "Le formulaire de connexion a expiré" in answer.text
     assert re.search(r'name="csrf_token" value="[^"]+"', answer.text) and LOGIN_CSRF_COOKIE in client.cookies
+
+
+def test_a_page_whose_session_ended_shows_the_sign_in_form_again(client, desk):
+    token = form_token(client, "dashboard")
+    assert client.post("/dashboard/login", data={**CREDENTIALS, "csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    assert client.get("/dashboard").status_code == 200
+    csrf = client.cookies["rc_csrf"]
+    ended = client.cookies["rc_session"]
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    client.cookies.set("rc_session", ended)  # a tab still holding the old cookie
+    page = client.get("/dashboard")
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert 'name="csrf_token"' in page.text
