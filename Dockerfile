@@ -1,7 +1,7 @@
 # The API and operator tool; PostGIS runs in its own container (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY core core
 COPY geo geo
 COPY dispatch dispatch

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint stop system-deps browser-deps bench clean
+.PHONY: run test lint stop system-deps browser-deps bench clean env-example mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ lint: $(STAMP)  ## ruff, mypy and the import-direction contract
 	$(BIN)/ruff check .
 	$(BIN)/mypy core geo dispatch maps api cli
 	$(BIN)/lint-imports
+
+env-example: $(STAMP)  ## rewrite .env.example from the settings classes' field descriptions
+	$(BIN)/python scripts/env_example.py
+
+mutation: system-deps $(STAMP)  ## mutmut on geo/service, dispatch/notifications, dispatch/workflow (ONLY='geo.service.*' for some): score per module
+	$(BIN)/python scripts/mutation.py $(ONLY)
 
 stop:  ## stop the managed PostGIS cluster
 	$(BIN)/ruecommune db stop

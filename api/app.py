@@ -57,6 +57,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     settings = app.state.settings = settings or get_settings()
     app.state.photo_storage = get_storage()
     app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
+    # Magic links have their own bucket: asking for links never uses up a resident's reports, nor the reverse.
+    app.state.magic_link_limiter = RateLimiter(settings.magic_link_rate_limit, settings.magic_link_rate_window_s,
+                                               what=("link requests", "demandes de lien"))
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodySizeLimit, multipart_limit=lambda: (

@@ -1,20 +1,20 @@
-"""Who is calling: staff by signed session cookie (with CSRF check), partners by hashed API key; role checks."""
+"""Who is calling: staff by a server-side session (signed cookie, CSRF check), partners by hashed API key,
+residents by magic-link token; role checks."""
 
-import base64
-import hashlib
-import hmac
-import secrets
-import time
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
+from api import origin
 from api.deps import SessionDep
-from core import users
-from core.errors import Forbidden, Unauthenticated
+from api.signing import matches, sign
+from core import login, staff_sessions, users
+from core.errors import Forbidden, InvalidToken, Unauthenticated
 from core.settings import get_settings
 from core.users import Principal
+from dispatch import magic_links
+from dispatch.models import Resident
 
 SESSION_COOKIE = "rc_session"
 CSRF_COOKIE = "rc_csrf"
@@ -23,40 +23,30 @@ API_KEY_HEADER = "X-API-Key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _mac(purpose: str, message: str) -> str:
-    key = get_settings().secret_key.encode()
-    digest = hmac.new(key, f"{purpose}|{message}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def open_session(*, session: Session, staff_id: int, lifetime_s: int | None = None) -> tuple[str, str]:
+    """A new server-side session: the signed cookie value and the CSRF token bound to it."""
+    secret = staff_sessions.open_(session=session, staff_id=staff_id,
+                                  lifetime_s=get_settings().session_max_age_seconds if lifetime_s is None
+                                  else lifetime_s)
+    return f"{secret}.{sign('session', secret)}", csrf_token(secret)
 
 
-def session_token(staff_id: int, *, issued_at: int | None = None) -> tuple[str, str]:
-    """A signed session cookie value and the CSRF token bound to it."""
-    nonce = secrets.token_urlsafe(16)
-    payload = f"{staff_id}.{issued_at or int(time.time())}.{nonce}"
-    return f"{payload}.{_mac('session', payload)}", csrf_token(nonce)
+def csrf_token(secret: str) -> str:
+    return sign("csrf", secret)
 
 
-def csrf_token(nonce: str) -> str:
-    return _mac("csrf", nonce)
-
-
-def _read_session(value: str) -> tuple[int, str] | None:
-    """(staff id, nonce) of a valid, unexpired cookie; None for anything forged, expired or malformed."""
-    parts = value.split(".")
-    if len(parts) != 4:
+def _read_cookie(value: str) -> str | None:
+    """The session secret of a cookie we signed; None for anything forged or malformed."""
+    secret, _, mac = value.rpartition(".")
+    if not secret or not secret.isascii() or not matches(mac, sign("session", secret)):
         return None
-    payload = ".".join(parts[:3])
-    if not payload.isascii():
-        return None
-    if not hmac.compare_digest(parts[3].encode(), _mac("session", payload).encode()):
-        return None
-    try:
-        staff_id, issued = int(parts[0]), int(parts[1])
-    except ValueError:
-        return None
-    if time.time() - issued > get_settings().session_max_age_seconds:
-        return None
-    return staff_id, parts[2]
+    return secret
+
+
+def session_secret(request: Request) -> str | None:
+    """The secret of the caller's session cookie, if it carries one we signed."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return _read_cookie(cookie) if cookie else None
 
 
 def _api_key(request: Request) -> str | None:
@@ -75,23 +65,17 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
         if key is None:
             raise Unauthenticated("Unknown or revoked API key", "Clé d'API inconnue ou révoquée")
         return users.principal_of_key(key)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    if not request.cookies.get(SESSION_COOKIE):
         return None
-    read = _read_session(cookie)
-    if read is None:
+    secret = session_secret(request)
+    if secret is None:
         raise Unauthenticated("Your session has expired; sign in again", "Votre session a expiré ; reconnectez-vous")
-    staff_id, nonce = read
-    user = session.get(users.StaffUser, staff_id)
-    if user is None or not user.active:
-        raise Unauthenticated("This account is disabled", "Ce compte est désactivé")
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        # Bytes, not str: compare_digest refuses non-ASCII strings, and a header may carry any Latin-1 byte.
-        if not hmac.compare_digest(sent.encode("utf-8", "replace"), csrf_token(nonce).encode()):
-            raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header given at sign-in)",
-                            "Jeton CSRF absent ou faux (envoyez l'en-tête X-CSRF-Token reçu à la connexion)",
-                            reason="csrf")
+    # Looked up on every request: a session signed out, expired or of a disabled account opens nothing.
+    user = users.user_of_session(session=session, secret=secret)
+    if request.method not in SAFE_METHODS and not matches(request.headers.get(CSRF_HEADER, ""), csrf_token(secret)):
+        raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header given at sign-in)",
+                        "Jeton CSRF absent ou faux (envoyez l'en-tête X-CSRF-Token reçu à la connexion)",
+                        reason="csrf")
     return users.principal_of(user)
 
 
@@ -123,13 +107,37 @@ AdminOnly = Annotated[Principal, require_roles("admin")]
 RelationsCentre = Annotated[Principal, require_roles("agent", "admin")]
 
 
+def bearer_token(request: Request) -> str:
+    """The token of `Authorization: Bearer <token>`, or 401 asking for the emailed link."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Open the link we emailed you (or ask for a new one).",
+                           "Ouvrez le lien reçu par e-mail (ou demandez-en un nouveau).")
+    return token.strip()
+
+
+def current_resident(request: Request, session: SessionDep) -> Resident:
+    """The resident whose session token (from an opened magic link) is sent as `Authorization: Bearer`."""
+    return magic_links.resident_of_session(session=session, token=bearer_token(request))
+
+
+CurrentResident = Annotated[Resident, Depends(current_resident)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def sign_in(response: Response, request: Request, *, session: Session, email: str, password: str) -> tuple[
         users.StaffUser, str]:
-    """Check the password, set the session cookie and the readable CSRF cookie; returns the user and CSRF token."""
-    user = users.authenticate(session=session, email=email, password=password)
+    """Check origin, throttles and password, open a session, set its cookie and the readable CSRF cookie."""
+    origin.ensure_same_origin(request)
+    user = login.attempt(session=session, email=email, password=password, address=client_address(request))
     if user is None:
+        # The failure must be counted although this request fails: commit it before the error rolls back.
+        session.commit()
         raise Unauthenticated("Wrong email or password", "Email ou mot de passe incorrect")
-    value, csrf = session_token(user.id)
+    value, csrf = open_session(session=session, staff_id=user.id)
     settings = get_settings()
     # Secure whenever it can be: always in production (behind a TLS proxy the app may see http).
     secure = request.url.scheme == "https" or settings.environment == "production"
@@ -140,7 +148,10 @@ def sign_in(response: Response, request: Request, *, session: Session, email: st
     return user, csrf
 
 
-def sign_out(response: Response) -> None:
+def sign_out(request: Request, response: Response, *, session: Session) -> None:
+    """End the caller's session on the server (its cookie replays to a 401 from now on) and forget the cookies."""
+    secret = session_secret(request)
+    if secret is not None:
+        staff_sessions.revoke(session=session, secret=secret)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
-

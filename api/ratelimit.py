@@ -15,8 +15,10 @@ class RateLimiter:
     bound; a deployment that needs one shared count puts the limit in its reverse proxy.
     """
 
-    def __init__(self, limit: int, window_s: float, max_clients: int = 100_000) -> None:
+    def __init__(self, limit: int, window_s: float, max_clients: int = 100_000,
+                 what: tuple[str, str] = ("reports", "signalements")) -> None:
         self.limit = limit
+        self.what = what
         self.window_s = window_s
         self.max_clients = max_clients
         self._hits: dict[str, deque[float]] = {}
@@ -32,9 +34,9 @@ class RateLimiter:
             if len(hits) >= self.limit:
                 retry_after = max(1, math.ceil(hits[0] + self.window_s - now))
                 raise RateLimited(
-                    f"At most {self.limit} reports per {self.window_s:g} s from one address; "
+                    f"At most {self.limit} {self.what[0]} per {self.window_s:g} s from one address; "
                     f"try again in {retry_after} s.",
-                    f"Au plus {self.limit} signalements par {self.window_s:g} s depuis une même adresse ; "
+                    f"Au plus {self.limit} {self.what[1]} par {self.window_s:g} s depuis une même adresse ; "
                     f"réessayez dans {retry_after} s.",
                     retry_after=retry_after, headers={"Retry-After": str(retry_after)},
                 )

@@ -18,7 +18,7 @@ import psycopg2
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from api.auth import SESSION_COOKIE, session_token
+from api.auth import SESSION_COOKIE, open_session
 from bench.generate import dsn, ensure
 from bench.setup import start_server
 from core.users import StaffUser
@@ -108,7 +108,9 @@ def main() -> None:
             cur.execute(GEOGRAPHY, {**p, "service": SERVICE})
             return cur.fetchall()
 
-        cookie, _ = session_token(crew_id)
+        with Session(create_engine(url)) as opened:
+            cookie, _ = open_session(session=opened, staff_id=crew_id)
+            opened.commit()
         client = httpx.Client(base_url=server.url, cookies={SESSION_COOKIE: cookie}, timeout=10)
 
         def floor(p: dict[str, object]) -> object:

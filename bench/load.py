@@ -16,8 +16,10 @@ import time
 from pathlib import Path
 
 import psycopg2
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
-from api.auth import SESSION_COOKIE, session_token
+from api.auth import SESSION_COOKIE, open_session
 from bench.setup import bench_database, start_server
 
 # Raw engine figures measured on this kind of machine (../shared/PERFORMANCE.md).
@@ -45,7 +47,11 @@ def crew_cookie(dsn: str) -> str:
         cur.execute(CREW_SETUP, {"service": CREW_SERVICE})
         row = cur.fetchone()
         assert row is not None
-    cookie, _ = session_token(row[0])
+    engine = create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(dsn))
+    with Session(engine) as session:
+        cookie, _ = open_session(session=session, staff_id=row[0])
+        session.commit()
+    engine.dispose()
     return f"{SESSION_COOKIE}={cookie}"
 
 

@@ -1,5 +1,7 @@
 """`ruecommune`: serve, migrate, load zones and the demo, create users, manage the local PostGIS."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +21,9 @@ demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Residents' data rights and retention.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing: explain a point, re-route open reports.", no_args_is_help=True)
+keys_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users"),
-                  (privacy_app, "privacy"), (routing_app, "routing")):
+                  (privacy_app, "privacy"), (routing_app, "routing"), (keys_app, "api-keys")):
     app.add_typer(sub, name=name)
 console = Console(stderr=True)
 
@@ -177,6 +180,23 @@ def demo_load() -> None:
     console.print(f"demo territory loaded; {made} sample reports added (marked is_demo)")
 
 
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A refused operation (unknown role or service, short password...) is one clear line and exit code 1,
+    never a traceback."""
+    from core.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.detail_en}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+PasswordOption = Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                             help="at least 12 characters; asked for when not given")]
+
+
 @users_app.command("create")
 def users_create(
     email: str,
@@ -184,16 +204,130 @@ def users_create(
     name: Annotated[str, typer.Option()] = "",
     commune: Annotated[str | None, typer.Option(help="INSEE code, for commune staff")] = None,
     service: Annotated[str | None, typer.Option(help="service code, for service staff and crews")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: PasswordOption = "",
 ) -> None:
     """Create a staff account."""
     from core import users
 
+    with refusals():
+        users.check_role(role, users.ROLES)
+        users.check_password(password)  # before the database: a short password is refused at once
+        ensure_database()
+        with session_scope() as session:
+            user = users.create(session=session, email=email, name=name or email, role=role, password=password,
+                                commune_code=commune, service_code=service)
+            console.print(f"created {user.role} {user.email} (id {user.id})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every staff account, enabled or not."""
+    from sqlalchemy import select
+
+    from core import users
+
     ensure_database()
     with session_scope() as session:
-        user = users.create(session=session, email=email, name=name or email, role=role, password=password,
-                            commune_code=commune, service_code=service)
-        console.print(f"created {user.role} {user.email} (id {user.id})")
+        for user in session.scalars(select(users.StaffUser).order_by(users.StaffUser.id)):
+            scope = user.commune_code or user.service_code or "-"
+            print(f"{user.id}\t{user.email}\t{user.role}\t{scope}\t{'enabled' if user.active else 'disabled'}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    from core import users
+
+    with refusals():
+        ensure_database()
+        with session_scope() as session:
+            user = users.get_or_raise(session=session, email=email)
+            ended = users.set_active(session=session, user=user, active=active)
+    console.print(f"{email} {'enabled' if active else f'disabled; {ended} session(s) ended'}")
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Disable an account: its sessions end at once and it can no longer sign in."""
+    _set_active(email, False)
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Enable a disabled account again (it signs in with its password)."""
+    _set_active(email, True)
+
+
+@users_app.command("set-password")
+def users_set_password(email: str, password: PasswordOption = "") -> None:
+    """Reset an account's password; every session of it ends."""
+    from core import users
+
+    with refusals():
+        users.check_password(password)
+        ensure_database()
+        with session_scope() as session:
+            ended = users.set_password(session=session, user=users.get_or_raise(session=session, email=email),
+                                       password=password)
+    console.print(f"password of {email} changed; {ended} session(s) ended")
+
+
+@users_app.command("unlock")
+def users_unlock(email: str) -> None:
+    """Lift the sign-in lockout of an account (after too many wrong passwords)."""
+    from core import login, throttle
+
+    ensure_database()
+    with session_scope() as session:
+        throttle.clear(session=session, key=login.account_key(email))
+    console.print(f"{email} may sign in again")
+
+
+@keys_app.callback()
+def keys_models() -> None:
+    """Partner API keys."""
+    import geo.models  # noqa: F401  (api_keys.service_code refers to the services table geo maps)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str,
+    role: Annotated[str, typer.Option(help="partner, or a staff role")] = "partner",
+    commune: Annotated[str | None, typer.Option(help="INSEE code the key is limited to")] = None,
+    service: Annotated[str | None, typer.Option(help="service code the key is limited to")] = None,
+) -> None:
+    """Create a partner API key; the key is printed once, only its hash is kept."""
+    from core import users
+
+    with refusals():
+        users.check_role(role, users.KEY_ROLES)
+        ensure_database()
+        with session_scope() as session:
+            key, clear = users.create_api_key(session=session, name=name, role=role, commune_code=commune,
+                                              service_code=service)
+            console.print(f"created key {key.id} ({key.role}) for {key.name}; shown once:")
+    print(clear)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every API key, active or revoked (never the key itself)."""
+    from core import users
+
+    ensure_database()
+    with session_scope() as session:
+        for key in users.list_api_keys(session=session):
+            print(f"{key.id}\trck_{key.prefix}_…\t{key.name}\t{key.role}\t{'active' if key.active else 'revoked'}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int) -> None:
+    """Revoke an API key for good: its next request gets 401."""
+    from core import users
+
+    with refusals():
+        ensure_database()
+        with session_scope() as session:
+            key = users.revoke_api_key(session=session, key_id=key_id)
+            console.print(f"key {key.id} ({key.name}) revoked")
 
 
 @privacy_app.command("export")

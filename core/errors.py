@@ -207,6 +207,47 @@ class InvalidRole(DomainError):
     title_fr = "Rôle inconnu"
 
 
+class InvalidScope(DomainError):
+    code = "staff.invalid_scope"
+    status = 422
+    title_en = "Unknown service or commune"
+    title_fr = "Service ou commune inconnu"
+
+
+class WeakPassword(DomainError):
+    code = "staff.weak_password"
+    status = 422
+    title_en = "Password too short"
+    title_fr = "Mot de passe trop court"
+
+
+class WrongPassword(DomainError):
+    code = "staff.wrong_password"
+    status = 403
+    title_en = "Current password is wrong"
+    title_fr = "Mot de passe actuel incorrect"
+
+
+class PasswordCheckBusy(DomainError):
+    code = "auth.busy"
+    status = 503
+    title_en = "Too many sign-ins at once"
+    title_fr = "Trop de connexions simultanées"
+
+
+class LoginThrottled(DomainError):
+    code = "auth.throttled"
+    status = 429
+    title_en = "Too many failed sign-ins"
+    title_fr = "Trop d'échecs de connexion"
+
+
+class CrossSiteRequest(Forbidden):
+    code = "auth.cross_site"
+    title_en = "Request from another site"
+    title_fr = "Requête venue d'un autre site"
+
+
 class UnknownService(DomainError):
     code = "ticket.unknown_service"
     status = 422

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -13,82 +13,111 @@ PLACEHOLDER_SECRET = "change-me-in-production"
 
 
 class Settings(BaseSettings):
-    """Everything an operator can set; defaults suit a laptop running `make run`."""
+    """Everything an operator can set; defaults suit a laptop running `make run`.
+
+    Each field's description is its line in .env.example (`make env-example` writes it).
+    """
 
     model_config = SettingsConfigDict(env_prefix="RUECOMMUNE_", env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
-    # When empty, the platform starts and uses its own PostGIS cluster under data_dir.
-    database_url: str = ""
-    # Optional streaming replica for read-only map and dashboard queries; empty means the primary.
-    read_database_url: str = ""
-    data_dir: Path = PROJECT_ROOT / ".data"
-    managed_pg_port: int = 54329
-    secret_key: str = PLACEHOLDER_SECRET
-    public_base_url: str = "http://127.0.0.1:8000"
-    territory_name: str = "Métropole de Lyon"
-    # Basemap tiles: OpenStreetMap by default; empty string turns tiles off (pages still work).
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    tile_attribution: str = "© OpenStreetMap contributors"
-    # Markers the public map loads at most; past that it loads the reports of the visible area, page by view.
-    map_max_markers: int = 20000
-    photo_dir: Path = PROJECT_ROOT / ".data" / "photos"
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="production refuses the placeholder secret key")
+    database_url: str = Field("", description="PostgreSQL + PostGIS URL; empty starts a managed cluster under "
+                                              "RUECOMMUNE_DATA_DIR on RUECOMMUNE_MANAGED_PG_PORT")
+    read_database_url: str = Field("", description="streaming replica for read-only map and dashboard queries; "
+                                                   "empty means the primary")
+    data_dir: Path = Field(PROJECT_ROOT / ".data", description="the managed cluster's files and the default photo "
+                                                               "folder (default: .data in the checkout)")
+    managed_pg_port: int = Field(54329, description="port of the managed cluster (never the system server's 5432)")
+    secret_key: str = Field(PLACEHOLDER_SECRET, description="signs sessions and links; production refuses the "
+                                                            "placeholder")
+    public_base_url: str = Field("http://127.0.0.1:8000", description="the address residents and staff reach, "
+                                                                      "used in emails and links")
+    territory_name: str = Field("Métropole de Lyon", description="name of the territory shown on pages")
+    tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                          description="basemap tiles; empty turns them off (pages still work). IGN plan: "
+                          "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                          "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&FORMAT=image/png"
+                          "&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}")
+    tile_attribution: str = Field("© OpenStreetMap contributors", description="credit shown under the basemap tiles")
+    map_max_markers: int = Field(20000, description="markers the public map loads at most; past that it loads the "
+                                                    "reports of the visible area after each move")
+    photo_dir: Path = Field(PROJECT_ROOT / ".data" / "photos",
+                            description="where local photo files live (default: .data/photos in the checkout)")
     # Photos: limits checked before any pixel is decoded, then the sizes kept (long side, in pixels).
-    photo_max_bytes: int = 20 * 1024 * 1024
+    photo_max_bytes: int = Field(20 * 1024 * 1024, description="largest photo file accepted, in bytes")
     # 52 MP: the largest photo a phone takes in its standard modes (48 MP iPhone 8064 x 6048, 50 MP Android
     # sensors up to 8192 x 6144); 108/200 MP modes are opt-in and refused, as is anything larger.
-    photo_max_pixels: int = 52_000_000
-    # Photos decoded at the same time in one process (each may take ~200 MB for a moment), and how long
-    # an upload waits for a turn before a 503 with Retry-After.
-    photo_decode_slots: int = 2
-    photo_decode_wait_s: float = 10.0
-    photo_max_count: int = 5
-    photo_display_px: int = 1600
-    photo_thumb_px: int = 320
-    # Where photo files live: "local" (photo_dir) or "s3" (any S3-compatible store; needs boto3).
-    photo_storage: Literal["local", "s3"] = "local"
-    s3_endpoint_url: str = ""
-    s3_bucket: str = ""
-    s3_region: str = ""
-    s3_access_key: str = ""
-    s3_secret_key: str = ""
-    # Anonymous intake: at most this many submissions per client address in the window.
-    intake_rate_limit: int = 20
-    intake_rate_window_s: int = 600
-    # Duplicate suggestions look at open reports created within this many days.
-    duplicate_window_days: int = 90
-    magic_link_ttl_s: int = 3600
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
-    mail_from: str = "Rue Commune <no-reply@ruecommune.example>"
-    smtp_timeout_seconds: float = 10.0
-    smtp_starttls: bool = False
-    smtp_username: str = ""
-    smtp_password: str = ""
-    # Staff browser sessions: signed cookie lifetime.
-    session_max_age_seconds: int = 12 * 3600
+    photo_max_pixels: int = Field(52_000_000, description="largest photo accepted, in pixels (decompression bombs)")
+    # Each decode may take ~200 MB for a moment.
+    photo_decode_slots: int = Field(2, description="photos decoded at the same time in one process")
+    photo_decode_wait_s: float = Field(10.0, description="how long an upload waits for a decoding turn before a "
+                                                         "503 with Retry-After, in seconds")
+    photo_max_count: int = Field(5, description="photos per report at most")
+    photo_display_px: int = Field(1600, description="long side of the display copy kept of each photo, in pixels")
+    photo_thumb_px: int = Field(320, description="long side of the thumbnail kept of each photo, in pixels")
+    photo_storage: Literal["local", "s3"] = Field(
+        "local", description="where photo files live: local (RUECOMMUNE_PHOTO_DIR) or s3 (S3-compatible store)")
+    s3_endpoint_url: str = Field("", description="S3 storage: endpoint URL; empty means AWS")
+    s3_bucket: str = Field("", description="S3 storage: bucket holding the photos")
+    s3_region: str = Field("", description="S3 storage: region; empty lets the client choose")
+    s3_access_key: str = Field("", description="S3 storage: access key id")
+    s3_secret_key: str = Field("", description="S3 storage: secret access key")
+    intake_rate_limit: int = Field(20, description="anonymous intake: submissions per client address per window")
+    intake_rate_window_s: int = Field(600, description="anonymous intake: the rate limit's window, in seconds")
+    duplicate_window_days: int = Field(90, description="duplicate suggestions look at open reports created within "
+                                                       "this many days")
+    # Residents' magic links: one-time, with their own per-client bucket (not the intake one).
+    magic_link_ttl_s: int = Field(3600, description="residents' sign-in links stay valid this many seconds")
+    magic_link_per_address: int = Field(3, description="sign-in links sent to one address per window at most")
+    magic_link_per_address_window_s: int = Field(3600, description="that per-address window, in seconds")
+    magic_link_rate_limit: int = Field(10, description="sign-in link requests per client address per window")
+    magic_link_rate_window_s: int = Field(600, description="that per-client window, in seconds")
+    resident_session_ttl_s: int = Field(30 * 24 * 3600, description="a resident's session, opened by a sign-in "
+                                                                    "link, lasts this many seconds")
+    smtp_host: str = Field("127.0.0.1", description="SMTP server the worker sends mail through")
+    smtp_port: int = Field(8025, description="port of that SMTP server")
+    mail_from: str = Field("Rue Commune <no-reply@ruecommune.example>", description="sender of every email")
+    smtp_timeout_seconds: float = Field(10.0, description="SMTP connection and command timeout, in seconds")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    smtp_username: str = Field("", description="SMTP login; empty sends without authentication")
+    smtp_password: str = Field("", description="SMTP password")
+    session_max_age_seconds: int = Field(12 * 3600, description="staff browser sessions (signed cookie) last this "
+                                                                "many seconds")
+    # Staff sign-in throttle, in PostgreSQL so every replica shares it: free failures, then a doubling lockout.
+    login_free_failures_account: int = Field(5, description="wrong passwords per staff account before a sign-in "
+                                                            "lockout")
+    login_free_failures_address: int = Field(20, description="wrong passwords per client address before a sign-in "
+                                                             "lockout")
+    login_backoff_base_seconds: float = Field(2.0, description="first sign-in lockout, in seconds; it doubles at "
+                                                               "each further failure")
+    login_backoff_max_seconds: float = Field(900.0, description="longest sign-in lockout, in seconds")
+    # Argon2 takes 64 MiB per hash.
+    password_hash_concurrency: int = Field(4, description="password hashes (64 MiB each) run at once per process")
+    password_hash_wait_seconds: float = Field(2.0, description="how long a sign-in waits for a hashing turn before "
+                                                               "a 503 with Retry-After, in seconds")
     # Outbox worker: retries with exponential backoff (base * 2**attempt, capped), then the row is kept as dead.
-    outbox_max_attempts: int = 12
-    outbox_backoff_base_seconds: float = 5.0
-    outbox_backoff_max_seconds: float = 3600.0
-    # A resident may reopen a resolved report during this many days; after that it can be closed.
-    reopen_delay_days: int = 14
-    # Retention: reporters with nothing open and no activity for this long are anonymised...
-    retention_anonymise_after_days: int = 3 * 365
-    # ...and rejected reports are deleted after this long.
-    retention_delete_rejected_after_days: int = 365
-    timezone: str = "Europe/Paris"
-    # Exports (CSV, GeoJSON): rows an anonymous caller may ask for; staff and partner keys up to the second.
-    export_anonymous_max_rows: int = 10_000
-    export_max_rows: int = 1_000_000
-    # Webhooks go only to public addresses, except these networks (CIDRs, comma-separated): a partner on a
-    # private network, e.g. "10.20.0.0/16,fd12:3456::/48".
-    webhook_allowed_networks: str = ""
-    # Webhook deliveries run beside email, on this many threads of their own: a slow partner delays neither.
-    worker_webhook_threads: int = 4
-    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one, only a client on
-    # loopback that came through no proxy.
-    metrics_token: str = ""
+    outbox_max_attempts: int = Field(12, description="outbox worker: attempts before a message is kept as dead")
+    outbox_backoff_base_seconds: float = Field(5.0, description="outbox worker: backoff base, in seconds "
+                                                                "(base * 2**attempt)")
+    outbox_backoff_max_seconds: float = Field(3600.0, description="outbox worker: longest backoff, in seconds")
+    reopen_delay_days: int = Field(14, description="days during which a resident may reopen a resolved report; "
+                                                   "after that it can be closed")
+    retention_anonymise_after_days: int = Field(3 * 365, description="reporters with nothing open and no activity "
+                                                                     "for this many days are anonymised")
+    retention_delete_rejected_after_days: int = Field(365, description="rejected reports are deleted after this "
+                                                                       "many days")
+    timezone: str = Field("Europe/Paris", description="time zone of business days, deadlines and pages")
+    export_anonymous_max_rows: int = Field(10_000, description="rows a CSV export gives a caller who is not "
+                                                               "signed in (a 400 names the cap past it)")
+    export_max_rows: int = Field(1_000_000, description="rows a CSV export gives staff and API keys at most")
+    webhook_allowed_networks: str = Field("", description="webhooks go to public addresses only, except these "
+                                                          "networks (CIDRs, comma-separated): a partner's private "
+                                                          "network, e.g. 10.20.0.0/16,fd12:3456::/48")
+    worker_webhook_threads: int = Field(4, description="threads delivering webhooks beside the email one: a slow "
+                                                       "partner delays neither email nor other partners")
+    metrics_token: str = Field("", description="with a token, /metrics answers only Authorization: Bearer <token>; "
+                                               "empty, only a loopback client that came through no proxy")
 
     @model_validator(mode="after")
     def _check_webhook_networks(self) -> "Settings":

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import MissingLocation
+from core.errors import Forbidden, MissingLocation
 from core.settings import Settings
 from core.users import Principal
 from dispatch import idempotency, residents
@@ -33,6 +33,26 @@ def locate(*, data: ReportIntake, processed: Sequence[photo_service.ProcessedPho
     )
 
 
+def _reporter(*, session: Session, data: ReportIntake, channel: str, staff: Principal | None) -> Resident | None:
+    """Who filed it: a record the agent found and may see, a record vouched for by phone, or the typed details'
+    own record. Nothing the caller writes here widens what they may read, or changes someone's consents."""
+    agent = data if isinstance(data, AgentReportIntake) else None
+    if agent is not None and agent.email_verified:
+        raise Forbidden("Only the resident confirms an email, by opening the link we send them.",
+                        "Seul l'usager confirme une adresse e-mail, en ouvrant le lien que nous lui envoyons.",
+                        reason="vouch")
+    if agent is not None and agent.resident_id is not None:
+        resident = residents.get_or_raise(session=session, resident_id=agent.resident_id)
+        if staff is None or not residents.visible_to(session=session, resident=resident, staff=staff):
+            raise Forbidden("This resident has no report in your commune.",
+                            "Cet usager n'a aucun signalement dans votre commune.")
+        return resident
+    if data.contact is None:
+        return None
+    return residents.find_or_create(session=session, contact=data.contact, channel=channel, staff=staff,
+                                    phone_verified=bool(agent and agent.phone_verified))
+
+
 def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_service.ProcessedPhoto] = (),
            channel: str = "app", staff: Principal | None = None, storage: PhotoStorage | None = None) -> Report:
     """File one report with its photos and its reporter. Photos must already be checked (photos.process_all).
@@ -41,17 +61,8 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
     files are written last, and photos.discard_pending removes them if the transaction does not commit.
     """
     lat, lon, source = locate(data=data, processed=processed)
-    resident: Resident | None = None
     staff_id = staff.id if staff is not None and staff.kind == "staff" else None
-    if data.contact is not None:
-        agent = data if isinstance(data, AgentReportIntake) else None
-        if agent is not None and agent.resident_id is not None:
-            resident = residents.get_or_raise(session=session, resident_id=agent.resident_id)
-        resident = resident or residents.find_or_create(
-            session=session, contact=data.contact, channel=channel, staff_id=staff_id,
-            email_verified=bool(agent and agent.email_verified), phone_verified=bool(agent and agent.phone_verified))
-    elif isinstance(data, AgentReportIntake) and data.resident_id is not None:
-        resident = residents.get_or_raise(session=session, resident_id=data.resident_id)
+    resident = _reporter(session=session, data=data, channel=channel, staff=staff)
     report = reports.create(
         session=session,
         data=ReportCreate(lat=lat, lon=lon, category=data.category, description=data.description,

@@ -3,7 +3,7 @@
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate, getaddresses, parseaddr
 
 from core.settings import Settings, get_settings
 from dispatch.outbox import OutboxMessage
@@ -26,6 +26,14 @@ class SmtpConfig:
                    starttls=s.smtp_starttls, username=s.smtp_username, password=s.smtp_password)
 
 
+def _one_recipient(to: str) -> str:
+    """The one mailbox a message goes to; a list (a comma, a second address) is refused, never widened."""
+    parsed = getaddresses([to])
+    if "," in to or ";" in to or len(parsed) != 1 or not parsed[0][1] or parsed[0][1] != to.strip():
+        raise ValueError(f"an outbox email goes to one recipient, not {to!r}")
+    return parsed[0][1]
+
+
 def build(message: OutboxMessage, config: SmtpConfig) -> EmailMessage:
     """The email of an outbox row; payload: to, subject, text, optional html, lang, headers."""
     payload = message.payload
@@ -36,7 +44,7 @@ def build(message: OutboxMessage, config: SmtpConfig) -> EmailMessage:
     mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail["Date"] = formatdate(localtime=False)
     mail["From"] = config.mail_from
-    mail["To"] = payload["to"]
+    mail["To"] = _one_recipient(payload["to"])
     mail["Subject"] = payload["subject"]
     if payload.get("lang"):
         mail["Content-Language"] = payload["lang"]

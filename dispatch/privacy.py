@@ -1,7 +1,8 @@
 """Residents' data rights and retention: export everything we hold, erase it, anonymise on a schedule.
 
 Reports themselves are public-interest records of the street and stay; what identifies the resident
-(name, email, phone, consents, links to their reports, messages addressed to them) goes. Each step is
+(name, email, phone, consents, links to their reports, messages addressed to them, their magic links
+and sessions, their feedback, the photos they sent, their name and contacts in staff notes) goes. Each step is
 written to the reports' history and to privacy_requests, without the personal data itself.
 """
 
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import Base
-from dispatch import vocabulary
+from dispatch import magic_links, residents, scrubbing, vocabulary
 from dispatch.models import (
     IdempotencyKey,
     Report,
@@ -24,6 +25,7 @@ from dispatch.models import (
     ResidentConsent,
 )
 from dispatch.outbox import OutboxMessage
+from dispatch.storage import PhotoStorage
 
 ERASED_NOTE = ("Données personnelles d'un déclarant effacées à sa demande / "
                "a reporter's personal data was erased on request")
@@ -51,28 +53,35 @@ class ErasureSummary:
     consents: int = 0
     messages: int = 0
     idempotency_records: int = 0
+    tokens: int = 0
+    feedback: int = 0
+    notes_scrubbed: int = 0
+    messages_scrubbed: int = 0
+    photos: int = 0
     reports: list[int] = field(default_factory=list)
 
 
 def _identities(*, session: Session, resident_id: int) -> list[Resident]:
-    """The resident and every record that is the same person: merged into them, or holding the same email
-    or phone (an app report typed before the email was verified makes a record of its own).
+    """The resident's own records: theirs, those merged into it, and the unproven ones typed with their proven
+    address (residents.owned_records). Never a record that merely shares an unproven email or phone."""
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        return []
+    return residents.owned_records(session=session, resident=resident)
 
-    The request itself is authenticated by those contacts (magic link, or an agent who checked them)."""
-    found: dict[int, Resident] = {}
-    frontier = [resident_id]
-    while frontier:
-        known = [found[i] for i in frontier if i in found] or session.scalars(
-            select(Resident).where(Resident.id.in_(frontier))).all()
-        emails = [r.email for r in known if r.email]
-        phones = [r.phone for r in known if r.phone]
-        rows = session.scalars(select(Resident).where(or_(
-            Resident.id.in_(frontier), Resident.merged_into_id.in_(frontier),
-            Resident.email.in_(emails), Resident.phone.in_(phones)))).all()
-        new = [r for r in rows if r.id not in found]
-        found.update((r.id, r) for r in new)
-        frontier = [r.id for r in new]
-    return list(found.values())
+
+def _resident_actor_ids(ids: list[int]) -> list[str]:
+    """How the history names these records when they act (feedback, reopening, following)."""
+    return [f"resident:{i}" for i in ids] + [str(i) for i in ids]
+
+
+def _their_words(*, session: Session, report_ids: list[int], ids: list[int]) -> list[ReportEvent]:
+    """History lines written by the resident themself: feedback comments, reasons for reopening."""
+    if not report_ids:
+        return []
+    return list(session.scalars(select(ReportEvent).where(
+        ReportEvent.report_id.in_(report_ids), ReportEvent.actor_kind == "resident",
+        ReportEvent.actor_id.in_(_resident_actor_ids(ids))).order_by(ReportEvent.at, ReportEvent.id)))
 
 
 def export(*, session: Session, resident_id: int, staff_id: int | None = None, channel: str | None = None
@@ -87,6 +96,7 @@ def export(*, session: Session, resident_id: int, staff_id: int | None = None, c
     emails = [p.email for p in people if p.email]
     messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email", or_(
         *[OutboxMessage.payload["to"].astext == e for e in emails]))).all() if emails else []
+    words = _their_words(session=session, report_ids=list(reports), ids=ids)
     data: dict[str, list[dict[str, Any]]] = {
         "records": [{"id": p.id, "name": p.name, "email": p.email, "phone": p.phone, "language": p.language,
                      "email_verified_at": p.email_verified_at, "phone_verified_at": p.phone_verified_at,
@@ -97,6 +107,9 @@ def export(*, session: Session, resident_id: int, staff_id: int | None = None, c
                      "category": reports[lk.report_id].category_code,
                      "description": reports[lk.report_id].description, "state": reports[lk.report_id].state,
                      "created_at": reports[lk.report_id].created_at} for lk in links if lk.report_id in reports],
+        "feedback": [{"ref": reports[e.report_id].ref, "action": e.action, "to_state": e.to_state,
+                      "satisfaction": e.data.get("satisfaction"), "comment": e.note, "at": e.at}
+                     for e in words if e.action in ("feedback", "transition")],
         "messages": [{"subject": m.payload.get("subject"), "status": m.status, "created_at": m.created_at,
                       "sent_at": m.sent_at} for m in messages],
     }
@@ -107,14 +120,29 @@ def export(*, session: Session, resident_id: int, staff_id: int | None = None, c
 
 
 def erase(*, session: Session, resident_id: int, staff_id: int | None = None, channel: str | None = None,
-          reason: str = "request") -> ErasureSummary:
-    """Remove everything that identifies a resident; their reports stay, with a history line saying so."""
+          reason: str = "request", storage: PhotoStorage | None = None) -> ErasureSummary:
+    """Remove everything that identifies a resident; their reports stay, with a history line saying so.
+
+    Besides their records: their magic links and sessions, their own words in the history (feedback,
+    reopening reasons), the photos they sent, and their name, email and phone wherever staff wrote them
+    in the history of their reports (the notes stay, the strings go).
+    """
     people = _identities(session=session, resident_id=resident_id)
     ids = [p.id for p in people]
     summary = ErasureSummary(residents=len(ids))
     contacts = [c for p in people for c in (p.email, p.phone) if c]
     links = session.scalars(select(ReportReporter).where(ReportReporter.resident_id.in_(ids))).all()
     summary.reports = sorted({lk.report_id for lk in links})
+    summary.tokens = magic_links.forget(session=session, resident_ids=ids,
+                                        emails=[p.email for p in people if p.email])
+    scrub = scrubbing.Scrubber(names=[p.name for p in people if p.name], emails=[p.email for p in people if p.email],
+                               phones=[p.phone for p in people if p.phone])
+    with scrubbing.history_rewrite(session):
+        summary.feedback = scrubbing.forget_their_words(
+            session=session, events=_their_words(session=session, report_ids=summary.reports, ids=ids))
+        summary.notes_scrubbed = scrubbing.scrub_reports(session=session, report_ids=summary.reports, scrub=scrub)
+    summary.photos = scrubbing.forget_photos(session=session, storage=storage, report_ids=sorted(
+        {lk.report_id for lk in links if lk.role == "original"}))
     for report_id in summary.reports:
         session.add(ReportEvent(report_id=report_id, action="reporter_erased", actor_kind="staff" if staff_id else
                                 "system", actor_id=str(staff_id) if staff_id else None, channel=channel,
@@ -123,6 +151,8 @@ def erase(*, session: Session, resident_id: int, staff_id: int | None = None, ch
         # Messages addressed to them: pending ones must not go out, sent ones must not be kept.
         summary.messages = session.execute(delete(OutboxMessage).where(or_(
             *[OutboxMessage.payload.cast(Text).contains(c) for c in contacts]))).rowcount or 0  # type: ignore[attr-defined]
+    # Messages to others that quote them (a staff note sent to followers): kept, without their name.
+    summary.messages_scrubbed = scrubbing.scrub_messages(session=session, report_ids=summary.reports, scrub=scrub)
     if summary.reports:
         summary.idempotency_records = session.execute(delete(IdempotencyKey).where(
             IdempotencyKey.report_id.in_(summary.reports))).rowcount or 0  # type: ignore[attr-defined]

@@ -1,39 +1,40 @@
-"""Residents: one record found again by verified email or phone, consents, reporters, magic links."""
+"""Residents: an account is a verified email or phone; unverified details stay with the report they came with."""
 
-import base64
-import hashlib
-import hmac
-import json
 import re
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy import update as sql_update
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidContact, InvalidToken
-from core.settings import get_settings
+from core.errors import Forbidden, InvalidContact
+from core.users import Principal
 from dispatch.models import Report, ReportReporter, Resident, ResidentConsent
 from dispatch.schemas import ContactDetails, ResidentRead, ResidentUpdate
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PURPOSES = {
     "report_updates": "tell the resident how their reports progress",
     "remember_me": "recognise the resident on every channel so they never repeat themselves",
 }
+# Staff who may vouch for a phone number (caller ID, call back): their scope is the whole territory, so
+# vouching can never widen what they see.
+PHONE_VOUCHERS = frozenset({"agent", "admin"})
 
 
 def normalise_email(value: str | None) -> str | None:
+    """One mailbox, lower-cased; refuses anything that could reach a second recipient (commas, quotes, CR/LF)."""
     if value is None or not value.strip():
         return None
-    email = value.strip().lower()
-    if not EMAIL.match(email):
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False,
+                                 allow_quoted_local=False, allow_domain_literal=False, allow_display_name=False)
+    except EmailNotValidError as exc:
         raise InvalidContact(f"'{value}' is not an email address", f"« {value} » n'est pas une adresse e-mail",
-                             field="email")
-    return email
+                             field="email") from exc
+    return checked.normalized.lower()
 
 
 def normalise_phone(value: str | None) -> str | None:
@@ -55,49 +56,65 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _find(*, session: Session, email: str | None, phone: str | None, email_verified: bool,
-          phone_verified: bool) -> Resident | None:
-    """The record these contacts belong to: a verified match, or an unverified one this intake now verifies."""
-    for value, column, verified_col, verified_now in (
-        (email, Resident.email, Resident.email_verified_at, email_verified),
-        (phone, Resident.phone, Resident.phone_verified_at, phone_verified),
-    ):
-        if value is None:
-            continue
-        query = select(Resident).where(column == value, Resident.merged_into_id.is_(None))
-        # An unverified contact typed by anyone never opens someone else's record; a verified one does.
-        if not verified_now:
-            query = query.where(verified_col.is_not(None))
-        found = session.scalars(query.order_by(verified_col.is_(None), Resident.id).limit(1)).first()
-        if found is not None:
-            return found
+def _unverified() -> ColumnElement[bool]:
+    """A record nobody has proven: only the details typed with its reports."""
+    return and_(Resident.email_verified_at.is_(None), Resident.phone_verified_at.is_(None))
+
+
+def remembers(*, session: Session, resident_id: int) -> bool:
+    """Did the resident let us recognise them next time ("remember me")? Not asked means no."""
+    return consents(session=session, resident_id=resident_id).get("remember_me", False)
+
+
+def _new_record(*, session: Session, contact: ContactDetails, email: str | None, phone: str | None,
+                phone_verified: bool, channel: str, staff_id: int | None) -> Resident:
+    """A record of its own for these details: they belong to this report until their owner proves them."""
+    verified_at = _now() if phone_verified and phone and not _verified_holder(
+        session=session, kind="phone", value=phone) else None
+    resident = Resident(name=contact.name, language=contact.language, email=email, phone=phone,
+                        phone_verified_at=verified_at)
+    session.add(resident)
+    session.flush()
+    # The person typing answers for the record they create, and only for that one.
+    record_consents(session=session, resident=resident, contact=contact, channel=channel, staff_id=staff_id)
+    session.flush()
+    return resident
+
+
+def _verified_holder(*, session: Session, kind: str, value: str) -> Resident | None:
+    column = Resident.email if kind == "email" else Resident.phone
+    verified = Resident.email_verified_at if kind == "email" else Resident.phone_verified_at
+    return session.scalars(select(Resident).where(column == value, verified.is_not(None),
+                                                  Resident.merged_into_id.is_(None)).order_by(Resident.id)
+                           .limit(1)).first()
+
+
+def _vouched_phone_record(*, session: Session, phone: str) -> Resident | None:
+    """The record a staff-verified phone opens: the one that holds it verified, or an unproven one to adopt.
+
+    Either must have said "remember me": a resident who declined is never recognised on another channel.
+    A record with a verified email is never adopted by a phone: that would join two proven identities
+    on one person's word.
+    """
+    holder = _verified_holder(session=session, kind="phone", value=phone)
+    if holder is not None:
+        return holder if remembers(session=session, resident_id=holder.id) else None
+    for candidate in session.scalars(select(Resident).where(Resident.phone == phone, _unverified(),
+                                                            Resident.merged_into_id.is_(None))
+                                     .order_by(Resident.id)).all():
+        if remembers(session=session, resident_id=candidate.id):
+            candidate.phone_verified_at = _now()
+            return candidate
     return None
-
-
-def _claim(*, session: Session, resident: Resident, kind: str, value: str | None, verified: bool) -> None:
-    """Fill or verify a contact, never taking a verified contact away from another record."""
-    if value is None:
-        return
-    current = getattr(resident, kind)
-    verified_col = Resident.email_verified_at if kind == "email" else Resident.phone_verified_at
-    if current not in (None, value) and getattr(resident, f"{kind}_verified_at") is not None:
-        return  # a verified contact changes only through the resident themself
-    if verified:
-        holder = session.scalar(select(Resident.id).where(
-            getattr(Resident, kind) == value, verified_col.is_not(None), Resident.merged_into_id.is_(None),
-            Resident.id != resident.id))
-        if holder is not None:
-            return
-        if current != value or getattr(resident, f"{kind}_verified_at") is None:
-            setattr(resident, f"{kind}_verified_at", _now())
-    elif current not in (None, value):
-        return  # unverified input does not overwrite what we have
-    setattr(resident, kind, value)
 
 
 def record_consents(*, session: Session, resident: Resident, contact: ContactDetails | ResidentUpdate,
                     channel: str | None, staff_id: int | None = None) -> None:
-    """One line per data kind and purpose the resident answered about, so each choice can be shown later."""
+    """One line per data kind and purpose the resident answered about, so each choice can be shown later.
+
+    Callers: a new record's own intake, the resident signed in (update), or an agent recording the
+    resident's request (record_requested_consents); never an intake that merely matches a contact.
+    """
     kinds = [k for k in ("name", "email", "phone") if getattr(resident, k)]
     for purpose, granted in (("report_updates", contact.consent_updates),
                              ("remember_me", contact.consent_remember)):
@@ -110,26 +127,31 @@ def record_consents(*, session: Session, resident: Resident, contact: ContactDet
                                         granted=bool(granted), channel=channel, recorded_by_staff_id=staff_id))
 
 
-def find_or_create(*, session: Session, contact: ContactDetails, channel: str, staff_id: int | None = None,
-                   email_verified: bool = False, phone_verified: bool = False) -> Resident | None:
-    """The resident these details belong to, created when new; None when no email or phone was given."""
+def find_or_create(*, session: Session, contact: ContactDetails, channel: str, staff: Principal | None = None,
+                   phone_verified: bool = False) -> Resident | None:
+    """The record this report's contact details go to; None when no email or phone was given.
+
+    Typed details never open an existing record: they get a record of their own, which its owner sees
+    once they prove the address (owned_records). Only a phone vouched for by relations-centre staff joins
+    a record, and then nothing about that record changes: not its details, not its consents.
+    """
     email = normalise_email(contact.email)
     phone = normalise_phone(contact.phone)
     if email is None and phone is None:
         return None
-    resident = _find(session=session, email=email, phone=phone, email_verified=email_verified,
-                     phone_verified=phone_verified)
-    if resident is None:
-        resident = Resident(name=contact.name, language=contact.language)
-        session.add(resident)
-    elif contact.name and not resident.name:
-        resident.name = contact.name
-    _claim(session=session, resident=resident, kind="email", value=email, verified=email_verified)
-    _claim(session=session, resident=resident, kind="phone", value=phone, verified=phone_verified)
-    session.flush()
-    record_consents(session=session, resident=resident, contact=contact, channel=channel, staff_id=staff_id)
-    session.flush()
-    return resident
+    staff_id = staff.id if staff is not None and staff.kind == "staff" else None
+    if phone_verified:
+        if staff is None or staff.role not in PHONE_VOUCHERS:
+            raise Forbidden("Only the relations centre confirms a phone number; enter the report without it.",
+                            "Seul le centre de relation confirme un numéro ; saisissez le signalement sans.",
+                            reason="vouch")
+        if phone is not None:
+            found = _vouched_phone_record(session=session, phone=phone)
+            if found is not None:
+                session.flush()
+                return found
+    return _new_record(session=session, contact=contact, email=email, phone=phone,
+                       phone_verified=phone_verified, channel=channel, staff_id=staff_id)
 
 
 def get_or_raise(*, session: Session, resident_id: int) -> Resident:
@@ -143,15 +165,48 @@ def get_or_raise(*, session: Session, resident_id: int) -> Resident:
     return resident
 
 
+def _matches(column: Any, verified: Any, value: str | None
+             ) -> ColumnElement[bool]:
+    """The contact is proven on the record, or the record proves nothing (only what was typed with it)."""
+    if not value:
+        return false()
+    return and_(column == value, or_(verified.is_not(None), _unverified()))
+
+
 def search(*, session: Session, email: str | None = None, phone: str | None = None) -> Sequence[Resident]:
-    """Records matching an email or phone, verified or not (an agent then confirms with the caller)."""
+    """Records an agent may recognise by this email or phone (the agent then confirms with the caller).
+
+    An unproven detail on a proven record never finds it (anyone may have typed it), and a resident who
+    declined "remember me" is not recognised.
+    """
     email, phone = normalise_email(email), normalise_phone(phone)
-    clauses = [c for c in (Resident.email == email if email else None,
-                           Resident.phone == phone if phone else None) if c is not None]
-    if not clauses:
+    if not email and not phone:
         return []
-    return session.scalars(select(Resident).where(or_(*clauses), Resident.merged_into_id.is_(None))
-                           .order_by(Resident.id)).all()
+    found = session.scalars(select(Resident).where(
+        or_(_matches(Resident.email, Resident.email_verified_at, email),
+            _matches(Resident.phone, Resident.phone_verified_at, phone)),
+        Resident.merged_into_id.is_(None)).order_by(Resident.id)).all()
+    return [r for r in found if remembers(session=session, resident_id=r.id)]
+
+
+def owned_records(*, session: Session, resident: Resident) -> list[Resident]:
+    """What the holder of a proven address owns: their record, records merged into it, and the unproven
+    records typed with that very address. Never further: another detail on those records opens nothing."""
+    found: dict[int, Resident] = {resident.id: resident}
+    frontier = [resident.id]
+    while frontier:
+        merged = session.scalars(select(Resident).where(Resident.merged_into_id.in_(frontier))).all()
+        frontier = [r.id for r in merged if r.id not in found]
+        found.update((r.id, r) for r in merged)
+    proven = [c for c in (
+        Resident.email == resident.email if resident.email and resident.email_verified_at else None,
+        Resident.phone == resident.phone if resident.phone and resident.phone_verified_at else None,
+    ) if c is not None]
+    if proven:
+        for twin in session.scalars(select(Resident).where(or_(*proven), _unverified(),
+                                                           Resident.merged_into_id.is_(None))).all():
+            found.setdefault(twin.id, twin)
+    return sorted(found.values(), key=lambda r: r.id)
 
 
 def consents(*, session: Session, resident_id: int) -> dict[str, bool]:
@@ -175,7 +230,7 @@ def to_read(*, session: Session, resident: Resident) -> ResidentRead:
 
 
 def update(*, session: Session, resident: Resident, data: ResidentUpdate, channel: str = "web") -> Resident:
-    """The resident changes their details once; every channel sees the change."""
+    """The resident (signed in) changes their details once; every channel sees the change."""
     if data.name is not None:
         resident.name = data.name.strip() or None
     if data.language is not None:
@@ -186,6 +241,15 @@ def update(*, session: Session, resident: Resident, data: ResidentUpdate, channe
             resident.phone, resident.phone_verified_at = phone, None
     session.flush()
     record_consents(session=session, resident=resident, contact=data, channel=channel)
+    session.flush()
+    return resident
+
+
+def record_requested_consents(*, session: Session, resident: Resident, data: ResidentUpdate, channel: str,
+                              staff_id: int | None) -> Resident:
+    """An agent records what the resident asked for (by phone, letter, at a counter): each line names the
+    agent (recorded_by_staff_id) and the channel of the request, so the choice can be traced to it."""
+    record_consents(session=session, resident=resident, contact=data, channel=channel, staff_id=staff_id)
     session.flush()
     return resident
 
@@ -206,121 +270,54 @@ def reporters(*, session: Session, report_id: int) -> Sequence[ReportReporter]:
                            .order_by(ReportReporter.created_at, ReportReporter.resident_id)).all()
 
 
-def reports_of(*, session: Session, resident_id: int, limit: int = 200) -> Sequence[Report]:
-    """The resident's reports, newest first, whatever the channel and their role."""
+def reports_of(*, session: Session, resident_id: int, owner: bool = False, limit: int = 200) -> Sequence[Report]:
+    """The resident's reports, newest first. Staff see the record's own (and merged) reports; the owner,
+    signed in, also sees those typed with their proven address (owner=True)."""
+    resident = get_or_raise(session=session, resident_id=resident_id)
+    records = owned_records(session=session, resident=resident)
+    if not owner:
+        records = [r for r in records if r.id == resident.id or r.merged_into_id is not None]
     return session.scalars(
-        select(Report).join(ReportReporter, ReportReporter.report_id == Report.id)
-        .where(ReportReporter.resident_id == resident_id).order_by(Report.created_at.desc()).limit(limit)).all()
+        select(Report).where(Report.id.in_(select(ReportReporter.report_id).where(
+            ReportReporter.resident_id.in_([r.id for r in records]))))
+        .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)).all()
+
+
+def visible_to(*, session: Session, resident: Resident, staff: Principal) -> bool:
+    """May this staff member read the resident's card? Commune staff: only through a report in their
+    commune that someone else entered, so nothing they write themselves can open a record to them."""
+    if staff.role != "commune_staff":
+        return True
+    if staff.commune_code is None:
+        return False
+    ids = [r.id for r in owned_records(session=session, resident=resident)
+           if r.id == resident.id or r.merged_into_id is not None]
+    entered_by = Report.entered_by_staff_id
+    return bool(session.scalar(select(exists().where(
+        ReportReporter.resident_id.in_(ids), ReportReporter.report_id == Report.id,
+        Report.commune_code == staff.commune_code,
+        or_(entered_by.is_(None), entered_by != (staff.id if staff.kind == "staff" else -1))))))
 
 
 def verify_email(*, session: Session, email: str) -> Resident | None:
-    """The resident proved they read this address: mark it verified and absorb unverified twins."""
+    """The holder proved they read this address: the record it opens, adopted or made when needed.
+
+    The record that already holds it verified; else the oldest record that proves nothing else (its
+    details were typed with this address); else a new one. Other records typed with the address are
+    not merged: they stay with their reports, and the owner sees them (owned_records).
+    """
     address = normalise_email(email)
     if address is None:
         return None
-    candidates = session.scalars(select(Resident).where(Resident.email == address, Resident.merged_into_id.is_(None))
-                                 .order_by(Resident.email_verified_at.is_(None), Resident.id)
-                                 .with_for_update()).all()
-    if not candidates:
-        return None
-    keeper, twins = candidates[0], candidates[1:]
-    if keeper.email_verified_at is None:
-        keeper.email_verified_at = _now()
-    for twin in twins:
-        for row in session.scalars(select(ReportReporter).where(ReportReporter.resident_id == twin.id)).all():
-            attach_reporter(session=session, report_id=row.report_id, resident_id=keeper.id, role=row.role,
-                            contact_consent=row.contact_consent, channel=row.channel)
-        session.execute(sql_update(ResidentConsent).where(ResidentConsent.resident_id == twin.id)
-                        .values(resident_id=keeper.id))
-        keeper.name = keeper.name or twin.name
-        if keeper.phone is None and twin.phone is not None:
-            keeper.phone = twin.phone
-        twin.merged_into_id = keeper.id
+    holder = _verified_holder(session=session, kind="email", value=address)
+    if holder is not None:
+        return holder
+    candidate = session.scalars(select(Resident).where(Resident.email == address, _unverified(),
+                                                       Resident.merged_into_id.is_(None))
+                                .order_by(Resident.id).limit(1).with_for_update()).first()
+    if candidate is None:
+        candidate = Resident(email=address)
+        session.add(candidate)
+    candidate.email_verified_at = _now()
     session.flush()
-    return keeper
-
-
-# -- magic links: signed, expiring, stateless --------------------------------------------------------------
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: bytes) -> bytes:
-    secret = get_settings().secret_key.encode()
-    return hmac.new(secret, b"ruecommune.magic-link." + payload, hashlib.sha256).digest()
-
-
-def issue_token(*, email: str, ttl_s: int | None = None, now: float | None = None) -> str:
-    """A token proving whoever holds it read mail sent to this address, valid ttl_s seconds."""
-    ttl = ttl_s if ttl_s is not None else get_settings().magic_link_ttl_s
-    payload = json.dumps({"e": email, "x": int((now or time.time()) + ttl)}, separators=(",", ":")).encode()
-    return f"{_b64(payload)}.{_b64(_sign(payload))}"
-
-
-def read_token(token: str, *, now: float | None = None) -> str:
-    """The email the token was issued for; InvalidToken when forged, damaged or expired."""
-    invalid = InvalidToken("This link is invalid or has expired; ask for a new one.",
-                           "Ce lien est invalide ou a expiré ; demandez-en un nouveau.")
-    try:
-        body, signature = token.split(".", 1)
-        payload = _unb64(body)
-        if not hmac.compare_digest(_unb64(signature), _sign(payload)):
-            raise invalid
-        claims = json.loads(payload)
-        email, expires = str(claims["e"]), int(claims["x"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise invalid from exc
-    if expires < (now or time.time()):
-        raise invalid
-    return email
-
-
-def magic_link(*, email: str) -> str:
-    """The link to "my reports" for this address."""
-    return f"{get_settings().public_base_url}/my-reports#token={issue_token(email=email)}"
-
-
-def resident_from_token(*, session: Session, token: str) -> Resident:
-    """The resident a magic-link token opens; using it verifies the email."""
-    resident = verify_email(session=session, email=read_token(token))
-    if resident is None:
-        raise InvalidToken("No reports are linked to this address any more.",
-                           "Aucun signalement n'est plus lié à cette adresse.")
-    return resident
-
-
-MAGIC_LINK_MAIL = {
-    "fr": ("Vos signalements sur Rue Commune",
-           "Bonjour,\n\nPour voir vos signalements et vos coordonnées, ouvrez ce lien (valable {minutes} minutes) :\n"
-           "{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nRue Commune"),
-    "en": ("Your reports on Rue Commune",
-           "Hello,\n\nTo see your reports and your details, open this link (valid for {minutes} minutes):\n"
-           "{link}\n\nIf you did not ask for it, ignore this message.\n\nRue Commune"),
-}
-
-
-def send_magic_link(*, session: Session, email: str, language: str = "fr") -> bool:
-    """Queue the "my reports" link by email when the address belongs to a resident; False otherwise.
-
-    The caller answers the same either way, so nobody learns whether an address is known.
-    """
-    from dispatch import outbox
-
-    address = normalise_email(email)
-    known = session.scalar(select(Resident.id).where(Resident.email == address, Resident.merged_into_id.is_(None))
-                           .limit(1))
-    if address is None or known is None:
-        return False
-    lang = language if language in MAGIC_LINK_MAIL else "fr"
-    subject, text = MAGIC_LINK_MAIL[lang]
-    minutes = get_settings().magic_link_ttl_s // 60
-    outbox.enqueue(session=session, kind="email", payload={
-        "to": address, "subject": subject, "lang": lang,
-        "text": text.format(link=magic_link(email=address), minutes=minutes),
-    })
-    return True
+    return candidate

@@ -71,9 +71,12 @@ class AgentReportIntake(ReportIntake):
     """A report an agent enters on a resident's behalf (phone, counter, email, commune office)."""
 
     channel: Literal["phone", "counter", "email", "commune_office", "web"] = "phone"
-    resident_id: int | None = Field(default=None, description="A resident the agent found and confirmed")
-    email_verified: bool = Field(default=False, description="The agent checked this email belongs to the caller")
-    phone_verified: bool = Field(default=False, description="The agent checked this number (caller ID, call back)")
+    resident_id: int | None = Field(default=None, description="A resident the agent found (within their scope) "
+                                    "and confirmed with the caller")
+    email_verified: bool = Field(default=False, description="Refused when true: only the resident confirms an "
+                                 "email, by opening the link we send them")
+    phone_verified: bool = Field(default=False, description="The relations centre checked this number (caller ID, "
+                                 "call back); refused for commune staff")
 
 
 class PhotoLinks(BaseModel):
@@ -117,6 +120,14 @@ class ResidentUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     language: Literal["fr", "en"] | None = None
+    consent_updates: bool | None = None
+    consent_remember: bool | None = None
+
+
+class ConsentRequest(BaseModel):
+    """A resident's consent choices as an agent received them; the agent and the channel are recorded."""
+
+    channel: Literal["phone", "counter", "email", "letter", "commune_office"]
     consent_updates: bool | None = None
     consent_remember: bool | None = None
 

@@ -167,9 +167,17 @@ def send_escalation_digests(session: Session) -> int:
     return notifications.escalation_digests(session=session)
 
 
+def purge_sign_in_state(session: Session) -> dict[str, int]:
+    """Forget staff sessions a week after they ended and sign-in throttles idle for a day."""
+    from core import staff_sessions, throttle
+
+    return {"sessions": staff_sessions.purge(session=session), "throttles": throttle.purge(session=session)}
+
+
 def default_tasks() -> list[Task]:
-    """Periodic work: deadlines every round, digests and idempotency keys hourly, retention rules daily."""
+    """Periodic work: deadlines every round; digests, idempotency keys and sign-in state hourly; retention daily."""
     from dispatch import workflow
 
     return [workflow.sweep, every(3600, send_escalation_digests), every(3600, purge_idempotency_keys),
+            every(3600, purge_sign_in_state),
             every(86400, apply_retention)]

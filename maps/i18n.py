@@ -103,6 +103,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "team.no_other": ("aucune autre équipe", "no other crew"),
     "team.unclaimed": ("Non attribué", "Unclaimed"),
     "team.handed_back": ("Rendu par {by} le {at} : {reason}", "Handed back by {by} on {at}: {reason}"),
+    "signin.expired": ("Le formulaire de connexion a expiré ou vient d'un autre site : reconnectez-vous ici.",
+                       "The sign-in form expired or came from another site: sign in here again."),
     "signin.email": ("Adresse électronique", "Email"),
     "signin.password": ("Mot de passe", "Password"),
     "signin.submit": ("Se connecter", "Sign in"),

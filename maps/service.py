@@ -153,3 +153,12 @@ def assemble(rows: list[dict[str, Any]], median: float | None) -> Figures:
 def default_period(today: date) -> tuple[date, date]:
     """The dashboard's default window: the last twelve months."""
     return date(today.year - 1, today.month, 1), today
+
+
+def dashboard_filters(filters: ReportFilter, *, today: date | None = None) -> ReportFilter:
+    """The dashboard looks at the last twelve months unless a period is chosen; it ignores states and bbox."""
+    if filters.since or filters.until:
+        return ReportFilter(category=filters.category, commune=filters.commune, since=filters.since,
+                            until=filters.until)
+    since, until = default_period(today or date.today())
+    return ReportFilter(category=filters.category, commune=filters.commune, since=since, until=until)

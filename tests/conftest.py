@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.auth import SESSION_COOKIE, session_token
+from api.auth import SESSION_COOKIE, open_session
 from api.deps import get_read_runner, get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
@@ -60,10 +60,10 @@ def fresh_database(pg_server: dict[str, object]) -> Iterator[object]:
     """A factory of empty PostGIS databases, dropped at the end of the run."""
     janitors: list[DatabaseJanitor] = []
 
-    def make() -> str:
+    def make(template: str | None = None) -> str:
         name = f"rc_test_{uuid.uuid4().hex[:10]}"
         janitor = DatabaseJanitor(user=str(pg_server["user"]), host=str(pg_server["host"]),
-                                  port=int(str(pg_server["port"])), dbname=name,
+                                  port=int(str(pg_server["port"])), dbname=name, template_dbname=template,
                                   password=pg_server["password"])  # type: ignore[arg-type]
         janitor.init()
         janitors.append(janitor)
@@ -79,6 +79,12 @@ def fresh_database(pg_server: dict[str, object]) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def database_url(fresh_database: object) -> str:
     """The run's database: migrated by Alembic, holding the demo territory."""
+    template = os.environ.get("RUECOMMUNE_TEST_TEMPLATE")
+    if template:
+        # A database already migrated and loaded (scripts/mutation.py makes one): a copy takes 0.1 s where
+        # migrating and loading take seconds, paid by every one of the mutation run's many short sessions.
+        copied: str = fresh_database(template)  # type: ignore[operator]
+        return copied
     url: str = fresh_database()  # type: ignore[operator]
     migrate.upgrade(url)
     engine = create_engine(url)
@@ -171,7 +177,8 @@ def staff_client(engine: Engine, session: Session) -> Iterator[Callable[..., Tes
         test_client.__enter__()
         opened.append(test_client)
         # Signed in as the login endpoint would (tests/api/test_auth.py checks the endpoint itself).
-        cookie, csrf = session_token(user.id)
+        cookie, csrf = open_session(session=session, staff_id=user.id)
+        session.commit()
         test_client.cookies.set(SESSION_COOKIE, cookie)
         test_client.headers["X-CSRF-Token"] = csrf
         test_client.staff = test_client.get("/api/v1/auth/me").json()  # type: ignore[attr-defined]

@@ -91,3 +91,13 @@ def test_overdue_tickets_are_escalated_once_and_listed_in_one_digest_a_day(sessi
     assert demo.ref not in digest[0].payload["text"] and paused.ref not in digest[0].payload["text"]
     assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 17)) == 0  # once a day
 
+
+def test_the_sweep_escalates_the_overdue_closes_the_expired_and_says_which(session):
+    late = make_ticket(session, state="assigned", due_at=at(2026, 1, 5))
+    expired = make_ticket(session, state="resolved", resolved_at=at(2026, 1, 5))
+    recent = make_ticket(session, state="resolved")  # resolved just now: the resident may still reopen it
+    done = workflow.sweep(session)
+    assert (done.escalated, done.closed) == ([late.id], [expired.id])
+    session.refresh(expired)
+    session.refresh(recent)
+    assert (expired.state, recent.state) == ("closed", "resolved")

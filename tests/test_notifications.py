@@ -126,3 +126,13 @@ def test_reopening_is_refused_after_the_delay_and_the_ticket_is_then_closed(sess
     assert workflow.close_expired(session=session, now=later) == [report.id]
     session.refresh(report)
     assert (report.state, report.outcome) == ("closed", "fixed")
+
+
+def test_a_resident_link_with_a_mangled_token_is_refused_not_an_error(session):
+    from dispatch import notifications
+
+    report = make_ticket(session)
+    good = notifications.resident_token(report.id, "r1")
+    assert notifications.check_resident_token(report.id, "r1", good)
+    assert not notifications.check_resident_token(report.id, "r2", good)
+    assert not notifications.check_resident_token(report.id, "r1", "\udcff")  # what a broken URL decodes to

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STATE_NAMES = {str(s) for s in State}
 # Where the vocabulary is allowed to be spelt out: its own module, history (migrations) and tests.
 ALLOWED = {ROOT / "dispatch" / "vocabulary.py"}
-SKIPPED_DIRS = {"tests", "migrations", ".venv", ".data", "build", "node_modules", "mobile_pwa"}
+SKIPPED_DIRS = {"tests", "migrations", ".venv", ".data", "build", "node_modules", "mobile_pwa", "mutants"}
 
 
 def _sources(suffix: str) -> list[Path]:

@@ -1,5 +1,7 @@
 """The workflow table walked pair by pair, outcome rules, reasons, versions, history and deadlines."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -108,17 +110,27 @@ def test_not_our_responsibility_says_with_whom_and_reopen_clears_it(session):
 
 def test_a_stale_version_is_refused_saying_what_changed(session):
     report = make_ticket(session, state="triaged")
-    read_version = report.version
-    workflow.transition(session=session, report_id=report.id, to="assigned", actor=actor("crew", report),
-                        version=read_version, note="je prends")
+    other = make_ticket(session, state="triaged")  # another ticket's history is never in the answer
+    workflow.transition(session=session, report_id=other.id, to="assigned", actor=actor("crew", other),
+                        version=other.version, note="autre")
+    seen = workflow.transition(session=session, report_id=report.id, to="assigned", actor=actor("crew", report),
+                               version=report.version, note="je prends")
+    read_version = seen.version  # the caller read the ticket right after this move: it is not news to them
+    workflow.transition(session=session, report_id=report.id, to="scheduled", actor=actor("service_staff", report),
+                        version=read_version, note="jeudi")
+    workflow.transition(session=session, report_id=report.id, to="in_progress", actor=actor("crew", report),
+                        version=read_version + 1)
     with pytest.raises(StaleVersion) as raised:
-        workflow.transition(session=session, report_id=report.id, to="scheduled", actor=actor("crew", report),
+        workflow.transition(session=session, report_id=report.id, to="triaged", actor=actor("crew", report),
                             version=read_version)
     extra = raised.value.extra
     assert (extra["current_version"], extra["current_state"], extra["sent_version"]) == (
-        read_version + 1, "assigned", read_version)
-    assert [(c["from_state"], c["to_state"], c["note"]) for c in extra["changes"]] == [
-        ("triaged", "assigned", "je prends")]
+        read_version + 2, "in_progress", read_version)
+    changes = extra["changes"]
+    assert [(c["version"], c["action"], c["from_state"], c["to_state"], c["role"], c["note"]) for c in changes] == [
+        (read_version + 1, "transition", "assigned", "scheduled", "service_staff", "jeudi"),
+        (read_version + 2, "transition", "scheduled", "in_progress", "crew", None)]
+    assert all(datetime.fromisoformat(c["at"]) for c in changes)
 
 
 def test_every_move_is_one_line_of_history_that_cannot_be_edited(session):

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -10,14 +11,16 @@ class Open311Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RUECOMMUNE_OPEN311_", env_file=".env", extra="ignore")
 
-    # The spec suggests the jurisdiction's web domain; used when a client sends none or an empty one.
-    jurisdiction_id: str = "grandlyon.com"
-    # Other ids clients may use for the same jurisdiction (comma separated).
-    jurisdiction_aliases: str = "lyon.fr,metropole-de-lyon"
-    contact: str = "Rue Commune, Métropole de Lyon: open311@ruecommune.example"
-    key_service: str = "Ask the relations centre of the Métropole for a partner API key: open311@ruecommune.example"
-    changeset: str = "2026-11-28T00:00:00+01:00"
-    endpoint_type: str = "production"
+    jurisdiction_id: str = Field("grandlyon.com", description="jurisdiction served (the spec suggests its web "
+                                                             "domain); used when a client sends none")
+    jurisdiction_aliases: str = Field("lyon.fr,metropole-de-lyon",
+                                      description="other jurisdiction ids clients may use, comma separated")
+    contact: str = Field("Rue Commune, Métropole de Lyon: open311@ruecommune.example",
+                         description="contact that discovery gives clients")
+    key_service: str = Field("Ask the relations centre of the Métropole for a partner API key: "
+                             "open311@ruecommune.example", description="how clients get an API key (discovery)")
+    changeset: str = Field("2026-11-28T00:00:00+01:00", description="date of the last change discovery announces")
+    endpoint_type: str = Field("production", description="the endpoint type discovery announces (production | test)")
 
     def jurisdictions(self) -> set[str]:
         aliases = (a.strip().lower() for a in self.jurisdiction_aliases.split(",") if a.strip())

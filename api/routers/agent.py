@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from api import intake_form
@@ -17,8 +16,8 @@ from core.errors import Forbidden
 from core.users import Principal
 from dispatch import duplicates, residents
 from dispatch import service as reports
-from dispatch.models import Report, ReportReporter, Resident
-from dispatch.schemas import AgentReportIntake, MergeRequest, ReportPublic, ResidentRead
+from dispatch.models import Resident
+from dispatch.schemas import AgentReportIntake, ConsentRequest, MergeRequest, ReportPublic, ResidentRead, ResidentUpdate
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 IntakeStaff = Annotated[Principal, require_roles("agent", "commune_staff", "admin")]
@@ -39,18 +38,19 @@ def _commune_scope(staff: Principal) -> str | None:
 
 def _card(*, session: Session, resident: Resident, staff: Principal) -> ResidentCard:
     commune = _commune_scope(staff)
-    found = residents.reports_of(session=session, resident_id=resident.id)
+    found = residents.reports_of(session=session, resident_id=resident.id, owner=False)
     return ResidentCard(resident=residents.to_read(session=session, resident=resident),
                         reports=[reports.to_public(r) for r in found if commune is None or r.commune_code == commune])
 
 
 def _visible(*, session: Session, resident: Resident, staff: Principal) -> bool:
-    commune = _commune_scope(staff)
-    if commune is None:
-        return True
-    return bool(session.scalar(select(exists().where(
-        ReportReporter.resident_id == resident.id, ReportReporter.report_id == Report.id,
-        Report.commune_code == commune))))
+    return residents.visible_to(session=session, resident=resident, staff=staff)
+
+
+def _visible_or_raise(*, session: Session, resident: Resident, staff: Principal) -> None:
+    if not _visible(session=session, resident=resident, staff=staff):
+        raise Forbidden("This resident has no report in your commune.",
+                        "Cet usager n'a aucun signalement dans votre commune.")
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportPublic,
@@ -77,9 +77,20 @@ def find_residents(session: SessionDep, staff: IntakeStaff,
 @router.get("/residents/{resident_id}", response_model=ResidentCard)
 def read_resident(resident_id: int, session: SessionDep, staff: IntakeStaff) -> ResidentCard:
     resident = residents.get_or_raise(session=session, resident_id=resident_id)
-    if not _visible(session=session, resident=resident, staff=staff):
-        raise Forbidden("This resident has no report in your commune.",
-                        "Cet usager n'a aucun signalement dans votre commune.")
+    _visible_or_raise(session=session, resident=resident, staff=staff)
+    return _card(session=session, resident=resident, staff=staff)
+
+
+@router.post("/residents/{resident_id}/consents", response_model=ResidentCard)
+def record_consents(resident_id: int, body: ConsentRequest, session: SessionDep, staff: IntakeStaff) -> ResidentCard:
+    """Record the consent choices the resident asked for (by phone, letter, at a counter): each line keeps
+    the agent and the channel of the request. The only way staff change a resident's consents."""
+    resident = residents.get_or_raise(session=session, resident_id=resident_id)
+    _visible_or_raise(session=session, resident=resident, staff=staff)
+    residents.record_requested_consents(
+        session=session, resident=resident, channel=body.channel,
+        data=ResidentUpdate(consent_updates=body.consent_updates, consent_remember=body.consent_remember),
+        staff_id=staff.id if staff.kind == "staff" else None)
     return _card(session=session, resident=resident, staff=staff)
 
 

@@ -1,11 +1,13 @@
-"""Staff sign-in and sign-out (session cookie + CSRF token), and who am I."""
+"""Staff sign-in and sign-out (server-side session, cookie + CSRF token), password change, and who am I."""
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import CurrentStaff, sign_in, sign_out
+from api.auth import CurrentStaff, session_secret, sign_in, sign_out
 from api.deps import SessionDep, no_store
-from core.users import Principal
+from core import users
+from core.errors import Forbidden
+from core.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, Principal
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(no_store)])
 
@@ -13,6 +15,11 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(n
 class Login(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+    new_password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 
 
 class Me(BaseModel):
@@ -42,17 +49,32 @@ def me_of(principal: Principal) -> Me:
 
 @router.post("/login", response_model=LoginResult)
 def login(data: Login, request: Request, response: Response, session: SessionDep) -> LoginResult:
-    """Sign in with email and password: sets an HttpOnly session cookie and returns the CSRF token."""
-    from core.users import principal_of
+    """Sign in with email and password: sets an HttpOnly session cookie and returns the CSRF token.
 
+    Refused from another site (403), and throttled per account and per address with exponential backoff
+    (429 with Retry-After); 503 with Retry-After when too many passwords are being checked at once.
+    """
     user, csrf = sign_in(response, request, session=session, email=data.email, password=data.password)
-    return LoginResult(staff=me_of(principal_of(user)), csrf_token=csrf)
+    return LoginResult(staff=me_of(users.principal_of(user)), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
-def logout(response: Response) -> Response:
-    """Forget the session cookie."""
-    sign_out(response)
+def logout(request: Request, response: Response, session: SessionDep) -> Response:
+    """End the session on the server (the cookie no longer opens anything) and forget the cookies."""
+    sign_out(request, response, session=session)
+    response.status_code = 204
+    return response
+
+
+@router.post("/password", status_code=204)
+def change_password(data: PasswordChange, request: Request, response: Response, session: SessionDep,
+                    principal: CurrentStaff) -> Response:
+    """Change my own password, giving the current one; every other session of mine ends, this one stays."""
+    if principal.kind != "staff":
+        raise Forbidden("API keys have no password", "Les clés d'API n'ont pas de mot de passe")
+    user = users.get_or_raise(session=session, staff_id=principal.id)
+    users.change_password(session=session, user=user, current=data.current_password, new=data.new_password,
+                          keep_session=session_secret(request))
     response.status_code = 204
     return response
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_roles
 from api.deps import NO_STORE, SessionDep, no_store
-from api.routers.tickets import TicketRead, ticket_read
+from api.ticket_view import TicketRead, ticket_read
 from core.users import Principal
 from dispatch import crews, idempotency, photos
 from dispatch.workflow import Outcome

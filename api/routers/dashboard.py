@@ -14,8 +14,8 @@ from api import exports
 from api.auth import CurrentStaff
 from api.deps import ReadRunnerDep, ReadSessionDep
 from api.map_params import FilterDep
-from api.routers.pages import dashboard_filters
 from maps import dashboard, service
+from maps.service import dashboard_filters
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 GEOJSON = "application/geo+json"

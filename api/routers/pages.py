@@ -2,28 +2,43 @@
 docs; assets served locally."""
 
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from api.auth import MaybeStaff, sign_in
+from api import origin
+from api.auth import optional_principal, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, AfterId, FilterDep, LangDep
 from api.security import csp_nonce
-from core.errors import Unauthenticated
+from core.errors import DomainError, Unauthenticated
+from core.users import Principal
 from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
 from maps.filters import ReportFilter
 from maps.pages import PageContext
 
+if TYPE_CHECKING:  # a type only: routers send no SQL
+    from sqlalchemy.orm import Session
+
 router = APIRouter(include_in_schema=False)
 
 
-def _context(request: Request, session: Session, lang: str, filters: ReportFilter) -> PageContext:
+def page_staff(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in staff member of a page; a session that ended (signed out elsewhere, account disabled)
+    gets the sign-in form, not a problem document."""
+    try:
+        return optional_principal(request, session)
+    except Unauthenticated:
+        return None
+
+
+PageStaff = Annotated[Principal | None, Depends(page_staff)]
+
+
+def _context(request: Request, session: "Session", lang: str, filters: ReportFilter) -> PageContext:
     other = "en" if lang == "fr" else "fr"
     switch = request.url.include_query_params(lang=other)
     return PageContext(lang=lang, filters=filters, options=service.options(session=session),
@@ -56,69 +71,84 @@ def list_page(request: Request, session: ReadSessionDep, lang: LangDep, filters:
     return _html(pages.list_page(ctx=ctx, page=page, after=after), request, lang)
 
 
-def dashboard_filters(filters: ReportFilter) -> ReportFilter:
-    """The dashboard looks at the last twelve months unless a period is chosen; it ignores states and bbox."""
-    if filters.since or filters.until:
-        return ReportFilter(category=filters.category, commune=filters.commune, since=filters.since,
-                            until=filters.until)
-    since, until = service.default_period(date.today())
-    return ReportFilter(category=filters.category, commune=filters.commune, since=since, until=until)
-
-
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep, settings: SettingsDep, lang: LangDep,
-                   filters: FilterDep, staff: MaybeStaff) -> HTMLResponse:
+                   filters: FilterDep, staff: PageStaff) -> HTMLResponse:
     """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
-    shown = dashboard_filters(filters)
+    shown = service.dashboard_filters(filters)
     ctx = _context(request, session, lang, shown)
     if staff is None:
-        body = pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=None)
-        return HTMLResponse(body, status_code=401)
+        return _signin_page(request, ctx, "dashboard")
     body = dashboard.render(ctx=ctx, data=dashboard.gather(run=run, filters=shown), tile_url=settings.tile_url,
                             tile_attribution=settings.tile_attribution, nonce=csp_nonce(request))
     return _html(body, request, lang)
 
 
-def _signin_form(request: Request, session: Session, *, email: str, password: str, lang: str, page: str,
-                 failed: Callable[[str, str], HTMLResponse]) -> Response:
-    """A staff page's sign-in form: the same session cookie as the API's sign-in, then back to the page."""
+# What each staff page's sign-in form says and where it posts.
+SIGNIN_FORMS: dict[str, dict[str, str]] = {
+    "dashboard": {"title": "dashboard.title"},
+    "team": {"title": "team.title", "intro": "signin.team_intro", "login_action": "/team/login"},
+}
+
+
+def _signin_page(request: Request, ctx: PageContext, page: str, error: str | None = None,
+                 status: int = 401) -> HTMLResponse:
+    """A staff page's sign-in form, with its pre-session CSRF token (hidden field + cookie)."""
+    form = SIGNIN_FORMS[page]
+    nonce, token = origin.login_form_token(request)
+    response = HTMLResponse(pages.render("signin.html", **ctx.variables(page, form["title"]), error=error,
+                                         csrf_token=token, **{k: v for k, v in form.items() if k != "title"}),
+                            status_code=status, headers={"Cache-Control": "no-store"})
+    origin.remember_login_nonce(request, response, nonce)
+    return response
+
+
+def _signin_form(request: Request, session: "Session", *, email: str, password: str, lang: str, page: str,
+                 token: str, failed: Callable[[str, str, int], HTMLResponse]) -> Response:
+    """The staff pages' one sign-in handler: same-site form with its token, then the API's sign-in and back."""
     lang = lang if lang in ("fr", "en") else "fr"
+    if not origin.login_token_ok(request, token):
+        # Another site's form, or one left open past its token's hour: shown again, with a fresh token.
+        return failed(lang, i18n.t(lang, "signin.expired"), 403)
     redirect = RedirectResponse(f"/{page}?lang={lang}", status_code=303)
     try:
         sign_in(redirect, request, session=session, email=email, password=password)
     except Unauthenticated as exc:
-        return failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en)
+        return failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, 401)
+    except DomainError as exc:  # cross-site (403), throttled (429), hashing busy (503)
+        response = failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, exc.status)
+        for key, value in (exc.extra.get("headers") or {}).items():
+            response.headers[key] = value
+        return response
     return redirect
+
+
+LoginToken = Annotated[str, Form(alias=origin.LOGIN_CSRF_FIELD)]
 
 
 @router.post("/dashboard/login", response_class=HTMLResponse)
 def dashboard_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
-                    password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
+                    password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr",
+                    csrf_token: LoginToken = "") -> Response:
     """Sign-in form of the dashboard."""
-    def failed(lang: str, error: str) -> HTMLResponse:
-        ctx = _context(request, session, lang, dashboard_filters(ReportFilter()))
-        return HTMLResponse(pages.render("signin.html", **ctx.variables("dashboard", "dashboard.title"), error=error),
-                            status_code=401)
+    def failed(lang: str, error: str, status: int) -> HTMLResponse:
+        ctx = _context(request, session, lang, service.dashboard_filters(ReportFilter()))
+        return _signin_page(request, ctx, "dashboard", error, status)
 
-    return _signin_form(request, session, email=email, password=password, lang=lang, page="dashboard", failed=failed)
+    return _signin_form(request, session, email=email, password=password, lang=lang, page="dashboard",
+                        token=csrf_token, failed=failed)
 
 
 SUPERVISORS = ("service_staff", "admin")
 
 
-def _team_signin(ctx: PageContext, error: str | None) -> HTMLResponse:
-    body = pages.render("signin.html", **ctx.variables("team", "team.title"), error=error, intro="signin.team_intro",
-                        login_action="/team/login")
-    return HTMLResponse(body, status_code=401)
-
-
 @router.get("/team", response_class=HTMLResponse)
 def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang: LangDep,
-              staff: MaybeStaff) -> HTMLResponse:
+              staff: PageStaff) -> HTMLResponse:
     """Supervisors: their crews' open tickets on a map and in a table, each reassignable to another crew."""
     ctx = _context(request, session, lang, ReportFilter())
     if staff is None:
-        return _team_signin(ctx, None)
+        return _signin_page(request, ctx, "team")
     if staff.role not in SUPERVISORS:
         body = pages.render("forbidden.html", **ctx.variables("team", "team.title"),
                             message=i18n.t(lang, "team.forbidden").format(role=staff.role))
@@ -132,12 +162,14 @@ def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang
 
 @router.post("/team/login", response_class=HTMLResponse)
 def team_login(request: Request, session: SessionDep, email: Annotated[str, Form()],
-               password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr") -> Response:
+               password: Annotated[str, Form()], lang: Annotated[str, Form()] = "fr",
+               csrf_token: LoginToken = "") -> Response:
     """Sign-in form of the team page."""
-    def failed(lang: str, error: str) -> HTMLResponse:
-        return _team_signin(_context(request, session, lang, ReportFilter()), error)
+    def failed(lang: str, error: str, status: int) -> HTMLResponse:
+        return _signin_page(request, _context(request, session, lang, ReportFilter()), "team", error, status)
 
-    return _signin_form(request, session, email=email, password=password, lang=lang, page="team", failed=failed)
+    return _signin_form(request, session, email=email, password=password, lang=lang, page="team",
+                        token=csrf_token, failed=failed)
 
 
 @router.get("/favicon.ico")

@@ -2,12 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
-from api.auth import require_roles
+from api.auth import CurrentResident, require_roles
 from api.deps import SessionDep
-from api.routers.residents import CurrentResident
 from core.users import Principal
 from dispatch import privacy
 from dispatch import residents as residents_service
@@ -28,6 +27,11 @@ class ErasureResult(BaseModel):
     consents: int
     messages: int
     idempotency_records: int
+    tokens: int = 0
+    feedback: int = 0
+    notes_scrubbed: int = 0
+    messages_scrubbed: int = 0
+    photos: int = 0
     reports: list[int]
 
 
@@ -38,9 +42,10 @@ def export_my_data(resident: CurrentResident, session: SessionDep) -> dict[str, 
 
 
 @router.delete("/api/v1/me", response_model=ErasureResult)
-def erase_me(resident: CurrentResident, session: SessionDep) -> ErasureResult:
+def erase_me(resident: CurrentResident, session: SessionDep, request: Request) -> ErasureResult:
     """Erase my personal data; my reports stay as anonymous records of the street."""
-    return ErasureResult(**privacy.erase(session=session, resident_id=resident.id, channel="app").__dict__)
+    return ErasureResult(**privacy.erase(session=session, resident_id=resident.id, channel="app",
+                                         storage=request.app.state.photo_storage).__dict__)
 
 
 @router.get("/api/v1/agent/residents/{resident_id}/data")
@@ -52,8 +57,9 @@ def export_resident_data(resident_id: int, staff: PrivacyStaff, session: Session
 
 @router.post("/api/v1/agent/residents/{resident_id}/erase", response_model=ErasureResult,
              status_code=status.HTTP_200_OK)
-def erase_resident(resident_id: int, staff: PrivacyStaff, session: SessionDep) -> ErasureResult:
+def erase_resident(resident_id: int, staff: PrivacyStaff, session: SessionDep, request: Request) -> ErasureResult:
     """A resident's request to be forgotten, received by an agent."""
     resident = residents_service.get_or_raise(session=session, resident_id=resident_id)
-    result = privacy.erase(session=session, resident_id=resident.id, staff_id=_staff_id(staff), channel="phone")
+    result = privacy.erase(session=session, resident_id=resident.id, staff_id=_staff_id(staff), channel="phone",
+                           storage=request.app.state.photo_storage)
     return ErasureResult(**result.__dict__)

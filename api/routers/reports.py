@@ -49,6 +49,7 @@ def follow(ref: str, body: FollowRequest, request: Request, session: SessionDep)
     """Follow an existing report (already reported nearby) instead of filing it again."""
     request.app.state.intake_limiter.hit(client_address(request))
     report = duplicates.get_by_ref_or_raise(session=session, ref=ref)
+    # Typed details make a record of their own for this follow: they never open or join another one.
     resident = residents.find_or_create(session=session, contact=body.contact, channel="app")
     if resident is None:
         raise InvalidContact("Give an email or a phone number to follow a report.",

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
-from dispatch import feedback, workflow
+from dispatch import duplicates, feedback, workflow
 from dispatch.models import Report
 
 router = APIRouter(tags=["residents"])
@@ -111,14 +111,7 @@ def _tracking(session: SessionDep, report: Report) -> Tracking:
 @router.get("/api/v1/tracking/{ref}", response_model=Tracking)
 def tracking(ref: Ref, session: SessionDep) -> Tracking:
     """Where a report stands for anyone holding its reference: state, due date, the public history."""
-    from sqlalchemy import select
-
-    from core.errors import NotFound
-
-    report = session.scalar(select(Report).where(Report.ref == ref))
-    if report is None:
-        raise NotFound(f"No report {ref}", f"Aucun signalement {ref}")
-    return _tracking(session, report)
+    return _tracking(session, duplicates.get_by_ref_or_raise(session=session, ref=ref))
 
 
 @router.post("/api/v1/tracking/{ref}/reopen", response_model=Tracking)

@@ -6,12 +6,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
 from api.deps import SessionDep
-from dispatch import duplicates, vocabulary
+from dispatch import duplicates, vocabulary, workflow
 from dispatch import photos as photo_service
-from dispatch.models import Report, ReportEvent
+from dispatch.models import Report
 from geo.models import Category
 
 router = APIRouter(include_in_schema=False)
@@ -50,15 +49,13 @@ def tracking_page(ref: str, request: Request, session: SessionDep) -> HTMLRespon
     category = session.get(Category, report.category_code)
     events: list[dict[str, Any]] = []
     # Only the public lines, and only what they say about the report: never who did it.
-    for event in session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
-                                                            ReportEvent.public.is_(True)).order_by(ReportEvent.at,
-                                                                                                   ReportEvent.id)):
+    for event in workflow.history(session=session, report_id=report.id, public_only=True):
         label = _label(ACTIONS, event.action, lang)
         if event.action not in ACTIONS and event.to_state:
             label = vocabulary.label(event.to_state or "", lang)
         events.append({"at": event.at, "label": label})
-    merged_into = session.scalar(select(Report.ref).where(Report.id == report.merged_into_id)) \
-        if report.merged_into_id else None
+    target = session.get(Report, report.merged_into_id) if report.merged_into_id else None
+    merged_into = target.ref if target else None
     html = TEMPLATES.get_template("tracking.html").render(
         lang=lang, t=TEXT[lang], report=report, state_label=vocabulary.label(report.state, lang),
         category_label=(category.name_fr if lang == "fr" else category.name_en) if category else report.category_code,

@@ -8,6 +8,8 @@ import { $, announce, esc } from "./util.js";
 const TOKEN = "resident.token";
 // Where a resident asks for the link to all their reports by email.
 const LINK_REQUEST_URL = "/api/v1/residents/magic-link";
+// Where the one-time token of an emailed link becomes this device's session.
+const SESSION_URL = "/api/v1/residents/session";
 
 export async function token() { return kvGet(TOKEN); }
 export async function setToken(value) { return kvSet(TOKEN, value || null); }
@@ -52,6 +54,7 @@ export async function section() {
     bind(root, reportItem, refill) {
       if (reports) $("#server-list", root).innerHTML = reports.map((r) => reportItem(r)).join("");
       $("#magic-signout", root).addEventListener("click", async () => {
+        try { await api("/api/v1/me/session", { method: "DELETE", token: current }); } catch (err) { /* gone */ }
         await setToken(null);
         announce(t("crew.done"));
         refill();
@@ -60,11 +63,18 @@ export async function section() {
   };
 }
 
-/** The magic link opens /my-reports#token=...: keep the token on the device, then show My reports. */
+/** The magic link opens /my-reports#token=...: spend the one-time token for a session kept on the device. */
 export async function takeTokenFromUrl() {
   const match = location.hash.match(/^#token=([^&]+)/);
   if (!match) return false;
-  await setToken(decodeURIComponent(match[1]));
   history.replaceState(null, "", "/#/mine");
+  try {
+    const opened = await api(SESSION_URL, { method: "POST", json: { token: decodeURIComponent(match[1]) } });
+    await setToken(opened.token);
+  } catch (err) {
+    // Used or expired: the My reports screen offers to send a new link.
+    await setToken(null);
+    return false;
+  }
   return true;
 }

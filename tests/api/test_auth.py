@@ -1,10 +1,8 @@
 """Staff sign-in by signed cookie with CSRF, partner API keys stored hashed, role checks."""
 
-import time
-
 from sqlalchemy import select
 
-from api.auth import SESSION_COOKIE, session_token
+from api.auth import SESSION_COOKIE, open_session
 from core import users
 from tests.conftest import STAFF_PASSWORD
 
@@ -47,13 +45,13 @@ def test_unsafe_request_by_cookie_needs_the_csrf_token(staff_client):
 
 def test_forged_or_expired_cookie_is_refused(client, session):
     user = users.create(session=session, email="a@staff.example", name="A", role="admin", password=STAFF_PASSWORD)
-    good, _ = session_token(user.id)
+    good, _ = open_session(session=session, staff_id=user.id)
     client.cookies.set(SESSION_COOKIE, good)
     assert client.get("/api/v1/auth/me").status_code == 200
-    other_id = good.replace(f"{user.id}.", f"{user.id + 1}.", 1)
-    client.cookies.set(SESSION_COOKIE, other_id)
+    secret, _, mac = good.rpartition(".")
+    client.cookies.set(SESSION_COOKIE, f"{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}.{mac}")
     assert client.get("/api/v1/auth/me").status_code == 401
-    expired, _ = session_token(user.id, issued_at=int(time.time()) - 13 * 3600)
+    expired, _ = open_session(session=session, staff_id=user.id, lifetime_s=-13 * 3600)
     client.cookies.set(SESSION_COOKIE, expired)
     assert client.get("/api/v1/auth/me").status_code == 401
 
@@ -100,4 +98,7 @@ def test_logout_forgets_the_session(client, session):
     assert client.get("/api/v1/auth/me").status_code == 200
     logout = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": login.json()["csrf_token"]})
     assert logout.status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401
+    # The old cookie replayed after sign-out opens nothing: the session is gone on the server too.
+    client.cookies.set(SESSION_COOKIE, login.cookies[SESSION_COOKIE])
     assert client.get("/api/v1/auth/me").status_code == 401

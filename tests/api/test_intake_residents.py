@@ -1,36 +1,20 @@
 """Tell us once: one resident record whatever the channel, agents who see earlier reports, magic links."""
 
-import re
-from functools import partial
-
 from sqlalchemy import select
 
-from dispatch import mailer, outbox, residents
+from dispatch import magic_links, outbox, residents
 from dispatch.models import Report, ReportEvent, ReportReporter, Resident, ResidentConsent
 from tests.conftest import BELLECOUR, VILLEURBANNE_TOWN_HALL
 from tests.factories import told
+from tests.residents_support import app_report as _app_report
+from tests.residents_support import magic_token, open_link, session_for
 
 APP_CONTACT = {"name": "Jeanne Martin", "email": "Jeanne.Martin@Example.org", "phone": "06 12 34 56 78",
                "language": "fr", "consent_updates": True, "consent_remember": True}
 
 
 def app_report(client, contact=None, where=BELLECOUR, description="Nid-de-poule rue de la République"):
-    response = client.post("/api/v1/reports", json={
-        "lat": where[0], "lon": where[1], "category": "pothole", "description": description,
-        "contact": contact or APP_CONTACT})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def magic_token(session, smtp_server, address):
-    """Deliver the queued magic-link email through real SMTP and read the token out of it."""
-    handlers = {"email": partial(mailer.send, config=smtp_server.config())}
-    while outbox.deliver_one(session=session, handlers=handlers) is not None:
-        pass
-    mails = smtp_server.to(address)
-    assert mails, "no magic-link email arrived"
-    body = mails[-1].get_content()
-    return re.search(r"#token=([\w\-.]+)", body).group(1)
+    return _app_report(client, contact or APP_CONTACT, where=where, description=description)
 
 
 def test_app_report_records_the_resident_consents_and_no_personal_data_in_public(client, session):
@@ -58,8 +42,8 @@ def test_agent_phone_entry_joins_the_app_resident_and_sees_earlier_reports(clien
     first = app_report(client)
     # The resident opens the magic link once: their email is now verified.
     assert client.post("/api/v1/residents/magic-link", json={"email": "jeanne.martin@example.org"}).status_code == 202
-    token = magic_token(session, smtp_server, "jeanne.martin@example.org")
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    bearer = open_link(client, magic_token(session, smtp_server, "jeanne.martin@example.org"))
+    me = client.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200, me.text
     assert me.json()["resident"]["email_verified"] is True
 
@@ -72,10 +56,12 @@ def test_agent_phone_entry_joins_the_app_resident_and_sees_earlier_reports(clien
     assert [r["ref"] for r in card["reports"]] == [first["ref"]]
     assert card["resident"]["consents"] == {"report_updates": True, "remember_me": True}
 
+    # Having checked with the caller, the agent files on the record found (an email typed alone would not
+    # open it: typed details never join a record).
     entered = agent.post("/api/v1/agent/reports", json={
         "lat": VILLEURBANNE_TOWN_HALL[0], "lon": VILLEURBANNE_TOWN_HALL[1], "category": "broken_streetlight",
-        "description": "Lampadaire éteint", "channel": "phone",
-        "contact": {"email": "jeanne.martin@example.org", "consent_updates": True}})
+        "description": "Lampadaire éteint", "channel": "phone", "resident_id": card["resident"]["id"],
+        "contact": {"consent_updates": True}})
     assert entered.status_code == 201, entered.text
     second = entered.json()
     assert second["channel"] == "phone"
@@ -89,14 +75,16 @@ def test_agent_phone_entry_joins_the_app_resident_and_sees_earlier_reports(clien
     assert len(joined) == 1
     assert session.scalar(select(Resident.id).where(Resident.email == "jeanne.martin@example.org")
                           .where(Resident.merged_into_id.is_(None))) == joined.pop()
-    again = agent.get("/api/v1/agent/residents", params={"phone": "+33 6 12 34 56 78"}).json()
+    again = agent.get("/api/v1/agent/residents", params={"email": "jeanne.martin@example.org"}).json()
     assert {r["ref"] for r in again[0]["reports"]} == {first["ref"], second["ref"]}
-    mine = client.get("/api/v1/me/reports", headers={"Authorization": f"Bearer {token}"}).json()
+    # Her phone was typed, never proven: it does not find her record (anyone may have typed it).
+    assert agent.get("/api/v1/agent/residents", params={"phone": "+33 6 12 34 56 78"}).json() == []
+    mine = client.get("/api/v1/me/reports", headers=bearer).json()
     assert {r["ref"] for r in mine} == {first["ref"], second["ref"]}
 
 
 def test_agent_verified_phone_joins_the_record_without_an_email(client, session, staff_client):
-    first = app_report(client, contact={"phone": "0699887766", "consent_updates": True})
+    first = app_report(client, contact={"phone": "0699887766", "consent_updates": True, "consent_remember": True})
     agent = staff_client("agent")
     second = agent.post("/api/v1/agent/reports", json={
         "lat": BELLECOUR[0], "lon": BELLECOUR[1], "category": "graffiti", "channel": "counter",
@@ -106,37 +94,43 @@ def test_agent_verified_phone_joins_the_record_without_an_email(client, session,
     assert len(holders) == 1
 
 
-def test_a_verified_email_is_found_again_but_unverified_input_never_rewrites_it(client, session):
+def test_typed_details_never_join_a_verified_record_and_its_owner_sees_them_after_proving_the_address(
+        client, session, smtp_server):
     first = app_report(client)
+    bearer = session_for(client, session, "jeanne.martin@example.org")
     jeanne = residents.verify_email(session=session, email="jeanne.martin@example.org")
-    # Whoever types Jeanne's verified email files into her record (she sees it in "my reports"), but an
-    # unproven phone number typed with it does not replace hers, and they learn nothing about her.
+    # Whoever types Jeanne's verified email gets a record of their own for that report: her record, her
+    # phone and her name stay as they were, and they learn nothing about her.
     other = app_report(client, contact={"email": "jeanne.martin@example.org", "phone": "0700000000",
                                         "name": "Someone Else"}, description="autre")
     assert "Jeanne" not in str(other) and "0612" not in str(other)
     owner = session.scalars(select(ReportReporter).where(ReportReporter.report_id == other["id"])).one()
-    assert owner.resident_id == jeanne.id
+    assert owner.resident_id != jeanne.id
     session.refresh(jeanne)
     assert (jeanne.phone, jeanne.name) == ("+33612345678", "Jeanne Martin")
-    assert {r.ref for r in residents.reports_of(session=session, resident_id=jeanne.id)} == {first["ref"],
-                                                                                            other["ref"]}
+    # Staff see her record's own reports; she, having proven the address, also sees the one typed with it.
+    assert {r.ref for r in residents.reports_of(session=session, resident_id=jeanne.id)} == {first["ref"]}
+    mine = client.get("/api/v1/me/reports", headers=bearer).json()
+    assert {r["ref"] for r in mine} == {first["ref"], other["ref"]}
 
 
-def test_verifying_an_email_absorbs_the_unverified_twins(client, session):
+def test_proving_an_email_shows_its_twins_without_taking_their_other_details(client, session):
     one = app_report(client, contact={"email": "paul@example.org", "consent_updates": True})
     two = app_report(client, contact={"email": "paul@example.org", "phone": "0611111111"}, description="deux")
     keeper = residents.verify_email(session=session, email="paul@example.org")
-    assert {r.ref for r in residents.reports_of(session=session, resident_id=keeper.id)} == {one["ref"], two["ref"]}
-    assert keeper.phone == "+33611111111"
+    assert {r.ref for r in residents.reports_of(session=session, resident_id=keeper.id, owner=True)} == {
+        one["ref"], two["ref"]}
+    # The phone typed with the second report stays with that report: it never becomes the account's.
+    assert keeper.phone is None
 
 
 def test_resident_updates_details_once_and_every_channel_sees_it(client, session, staff_client, smtp_server):
     app_report(client)
     client.post("/api/v1/residents/magic-link", json={"email": "jeanne.martin@example.org", "language": "en"})
-    token = magic_token(session, smtp_server, "jeanne.martin@example.org")
+    bearer = open_link(client, magic_token(session, smtp_server, "jeanne.martin@example.org"))
     mail = smtp_server.to("jeanne.martin@example.org")[-1]
     assert mail["Subject"] == "Your reports on Rue Commune"
-    changed = client.patch("/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+    changed = client.patch("/api/v1/me", headers=bearer,
                            json={"phone": "07 22 33 44 55", "language": "en", "consent_updates": False})
     assert changed.status_code == 200, changed.text
     assert changed.json()["phone"] == "+33722334455" and changed.json()["consents"]["report_updates"] is False
@@ -149,11 +143,16 @@ def test_magic_link_answers_the_same_for_unknown_addresses_and_bad_tokens_are_re
     answer = client.post("/api/v1/residents/magic-link", json={"email": "nobody@example.org"})
     assert answer.status_code == 202
     assert outbox.pending(session=session, kind="email") == []
-    token = residents.issue_token(email="jeanne.martin@example.org")
-    body, signature = token.split(".")
-    forged = f"{body}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"  # first char: all 6 bits count
-    expired = residents.issue_token(email="jeanne.martin@example.org", ttl_s=-10)
-    for bad in (forged, expired, "nonsense", ""):
+    app_report(client)
+    token = magic_links.issue_link(session=session, email="jeanne.martin@example.org")
+    forged = ("B" if token[0] == "A" else "A") + token[1:]
+    expired = magic_links.issue_link(session=session, email="jeanne.martin@example.org", ttl_s=-10)
+    for bad in (forged, expired, "nonsense-token"):
+        response = client.post("/api/v1/residents/session", json={"token": bad})
+        assert response.status_code == 401
+        assert response.json()["code"] == "resident.invalid_token"
+    # A link's token is not a session: it opens nothing by itself, and nor does anything else.
+    for bad in (token, "rcs_nonsense", ""):
         response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401
         assert response.json()["code"] == "resident.invalid_token"

@@ -52,7 +52,9 @@ def test_a_crew_member_gets_a_plain_403_and_a_visitor_the_sign_in_form(staff_cli
     anonymous = client.get("/team?lang=fr")
     assert anonymous.status_code == 401
     assert 'action="/team/login"' in anonymous.text and "encadrants" in anonymous.text
-    wrong = client.post("/team/login", data={"email": "nobody@staff.example", "password": "nope", "lang": "en"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.text).group(1)
+    wrong = client.post("/team/login", data={"email": "nobody@staff.example", "password": "nope", "lang": "en",
+                                             "csrf_token": token})
     assert wrong.status_code == 401 and "Wrong email or password" in wrong.text
     # The dashboard's form still posts to its own sign-in.
     assert 'action="/dashboard/login"' in client.get("/dashboard").text

@@ -4,15 +4,15 @@ import logging
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from sqlalchemy import select, text
 
 from core.logging import JsonFormatter
 from core.settings import get_settings
-from dispatch import mailer, outbox, privacy
+from dispatch import privacy
 from dispatch.models import Report, ReportEvent, ReportReporter, Resident
 from tests.conftest import BELLECOUR, VILLEURBANNE_TOWN_HALL
+from tests.residents_support import session_for, signed_in
 
 
 def markers():
@@ -31,10 +31,15 @@ def file_report(client, person, where=BELLECOUR):
     return answer.json()
 
 
+# Reference geodata that no resident's input reaches; its hex geometries hold any 8-digit run now and then.
+GEODATA = ("spatial_ref_sys", "zones", "zone_pieces")
+
+
 def traces(session, needles):
     """Every table whose rows, read as text, contain one of the needles."""
     tables = session.execute(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'")).scalars()
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL(:skip)"),
+        {"skip": list(GEODATA)}).scalars()
     found = {}
     for table in tables:
         for needle in needles:
@@ -51,10 +56,8 @@ def test_erasure_leaves_no_trace_in_any_table_file_log_or_export(client, session
     person = markers()
     first = file_report(client, person)
     second = file_report(client, person, where=VILLEURBANNE_TOWN_HALL)
-    assert client.post("/api/v1/residents/magic-link", json={"email": person["email"]}).status_code == 202
-    handlers = {"email": partial(mailer.send, config=smtp_server.config())}
-    while outbox.deliver_one(session=session, handlers=handlers) is not None:
-        pass
+    # The resident opens the emailed link once: the address is proven, and both reports typed with it are theirs.
+    signed_in(client, session, smtp_server, person["email"])
     resident_id = session.scalars(select(ReportReporter.resident_id)
                                   .where(ReportReporter.report_id == first["id"])).one()
     assert traces(session, person["needles"])  # the data really was there
@@ -93,17 +96,15 @@ def test_erasure_leaves_no_trace_in_any_table_file_log_or_export(client, session
 
 
 def test_a_resident_exports_and_erases_their_own_data_with_the_magic_link(client, session, smtp_server):
-    from dispatch import residents
-
     person = markers()
     file_report(client, person)
-    token = residents.issue_token(email=person["email"])
-    mine = client.get("/api/v1/me/data", headers={"Authorization": f"Bearer {token}"})
+    bearer = session_for(client, session, person["email"])
+    mine = client.get("/api/v1/me/data", headers=bearer)
     assert mine.status_code == 200 and mine.json()["records"][0]["email"] == person["email"]
-    gone = client.delete("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    gone = client.delete("/api/v1/me", headers=bearer)
     assert gone.status_code == 200
     assert traces(session, person["needles"]) == {}
-    assert client.get("/api/v1/me/data", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/me/data", headers=bearer).status_code == 401
 
 
 def test_retention_anonymises_idle_reporters_and_deletes_old_rejected_reports(client, session):
@@ -125,3 +126,73 @@ def test_retention_anonymises_idle_reporters_and_deletes_old_rejected_reports(cl
     assert session.get(Report, old["id"]) is None
     assert session.get(Report, kept["id"]) is not None
     assert traces(session, person["needles"]) == {}
+
+
+def test_erasure_takes_feedback_photos_and_the_person_out_of_staff_notes(client, session, staff_client, tmp_path):
+    """Finding 17: the feedback comment (exported first), the photos they sent, their name in staff notes."""
+    from dispatch import notifications, workflow
+    from dispatch.models import Photo, ReportPhoto
+    from dispatch.outbox import OutboxMessage
+    from dispatch.storage import LocalStorage
+    from dispatch.workflow import Outcome, OutcomeInput
+    from tests.factories import actor
+    from tests.photo_files import phone_jpeg
+
+    storage = LocalStorage(tmp_path / "photos")
+    client.app.state.photo_storage = storage
+    person = markers()
+    surname = person["name"].split()[-1]
+    filed = client.post("/api/v1/reports", data={
+        "lat": str(BELLECOUR[0]), "lon": str(BELLECOUR[1]), "category": "pothole", "description": "Trou",
+        "contact_name": person["name"], "contact_email": person["email"], "contact_phone": person["phone"],
+        "consent_updates": "true"}, files=[("photos", ("trou.jpg", phone_jpeg(gps=False), "image/jpeg"))])
+    assert filed.status_code == 201, filed.text
+    report_id = filed.json()["id"]
+    [photo_hash] = session.scalars(select(ReportPhoto.photo_hash).where(ReportPhoto.report_id == report_id)).all()
+    assert [p for p in storage.root.rglob("*") if p.is_file()]
+    # A neighbour follows the report; a staff note naming the resident goes to them by email.
+    follow = client.post(f"/api/v1/reports/by-ref/{filed.json()['ref']}/follow",
+                         json={"contact": {"email": "voisin@example.org", "consent_updates": True}})
+    assert follow.status_code == 201
+    crew = actor("crew", session.get(Report, report_id))
+    spoken = f"Rappelé Mme {surname} au {person['phone'][:2]} {person['phone'][2:4]} {person['phone'][4:6]} " \
+             f"{person['phone'][6:8]} {person['phone'][8:]}, écrit à {person['email'].upper()}"
+    workflow.transition(session=session, report_id=report_id, to="triaged", actor=actor("agent"), version=None,
+                        note=spoken, public=True, note_public=True)
+    workflow.transition(session=session, report_id=report_id, to="resolved", actor=crew, version=None,
+                        outcome=OutcomeInput(Outcome.FIXED), note="Trou rebouché")
+    record = session.scalars(select(ReportReporter.resident_id).where(ReportReporter.report_id == report_id,
+                                                                      ReportReporter.role == "original")).one()
+    key = f"r{record}"
+    session.commit()
+    rated = client.post(f"/api/v1/tracking/{filed.json()['ref']}/feedback", json={
+        "r": key, "t": notifications.resident_token(report_id, key), "satisfaction": 2,
+        "comment": f"Merci, signé {person['name']}: mal rebouché"})
+    assert rated.status_code == 200, rated.text
+    to_neighbour = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report_id))
+                    if m.payload.get("to") == "voisin@example.org"]
+    assert any(surname in m.payload["text"] for m in to_neighbour)  # the note did reach the neighbour
+
+    bearer = session_for(client, session, person["email"])
+    exported = client.get("/api/v1/me/data", headers=bearer).json()
+    assert [(f["satisfaction"], f["comment"]) for f in exported["feedback"] if f["action"] == "feedback"] == [
+        (2, f"Merci, signé {person['name']}: mal rebouché")]
+
+    erased = client.delete("/api/v1/me", headers=bearer)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["photos"] == 1 and erased.json()["feedback"] == 1
+    assert traces(session, person["needles"]) == {}
+    session.expire_all()
+    # The note stays, meaning intact, without the person; the neighbour's message likewise.
+    notes = session.scalars(select(ReportEvent.note).where(ReportEvent.report_id == report_id,
+                                                           ReportEvent.note.like("Rappelé Mme%"))).all()
+    assert notes == ["Rappelé Mme [effacé / erased] au [effacé / erased], écrit à [effacé / erased]"]
+    kept = [m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report_id))
+            if m.payload.get("to") == "voisin@example.org"]
+    assert kept and not any(surname in m.payload["text"] for m in kept)
+    # The score stays for the figures; the comment and the photo go, files included.
+    report = session.get(Report, report_id)
+    assert (report.satisfaction, report.satisfaction_comment) == (2, None)
+    assert session.get(Photo, photo_hash) is None
+    assert [p for p in storage.root.rglob("*") if p.is_file()] == []
+    assert client.get(f"/photos/{photo_hash}/display.jpg").status_code == 404

@@ -42,7 +42,9 @@ def test_outside_every_zone_is_a_problem_naming_the_territory(client):
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["code"] == "report.outside_territory"
-    assert "Métropole de Lyon" in problem["detail_en"]
+    assert "outside Métropole de Lyon" in problem["detail_en"] and "hors de Métropole de Lyon" in problem["detail_fr"]
+    assert problem["territory"] == "Métropole de Lyon"
+    assert "swapped" not in problem
 
 
 def test_swapped_latitude_and_longitude_get_a_clear_error(client, session):
@@ -54,6 +56,7 @@ def test_swapped_latitude_and_longitude_get_a_clear_error(client, session):
     problem = answer.json()
     assert problem["code"] == "report.swapped_coordinates"
     assert problem["swapped"] is True
+    assert problem["territory"] == "Métropole de Lyon"  # what a client shows beside the hint
     assert "swapped" in problem["detail_en"] and "inversées" in problem["detail_fr"]
 
 

@@ -109,9 +109,11 @@ def test_dashboard_sign_in_form_sets_the_staff_session(client, session):
 
     users.create(session=session, email="elu@commune.example", name="Élue", role="official",
                  password="a long enough password")
-    wrong = client.post("/dashboard/login", data={"email": "elu@commune.example", "password": "nope", "lang": "fr"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/dashboard").text).group(1)
+    wrong = client.post("/dashboard/login", data={"email": "elu@commune.example", "password": "nope", "lang": "fr",
+                                                  "csrf_token": token})
     assert wrong.status_code == 401 and "incorrect" in wrong.text
     ok = client.post("/dashboard/login", data={"email": "elu@commune.example", "password": "a long enough password",
-                                               "lang": "en"}, follow_redirects=False)
+                                               "lang": "en", "csrf_token": token}, follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"] == "/dashboard?lang=en"
     assert client.get("/dashboard?lang=en").status_code == 200
