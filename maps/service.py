@@ -1,6 +1,7 @@
 """Read-only queries behind the maps, the list and the dashboard; all the counting happens in PostGIS."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -61,6 +62,17 @@ def list_page(*, session: Session, filters: ReportFilter, limit: int = 100, afte
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(after=rows[-1]["id"] if more else None, rows=rows)
+
+
+def list_rows(*, session: Session, filters: ReportFilter, wanted: int, first: Page) -> Iterator[RowMapping]:
+    """The first page's rows, then keyset pages until `wanted` rows are out (read while an export streams)."""
+    page, written = first, 0
+    while True:
+        yield from page.rows
+        written += len(page.rows)
+        if page.after is None or written >= wanted:
+            return
+        page = list_page(session=session, filters=filters, limit=min(MAX_PAGE, wanted - written), after=page.after)
 
 
 def tile(*, session: Session, z: int, x: int, y: int, filters: ReportFilter) -> bytes:

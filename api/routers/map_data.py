@@ -1,18 +1,15 @@
 """Public report data for maps and GIS users: GeoJSON pages, CSV, commune outlines. No personal data."""
 
 import json
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy.orm import Session
 
 from api import exports
 from api.auth import MaybeStaff
 from api.deps import ReadSessionDep, SettingsDep
 from api.map_params import AfterId, FilterDep
 from maps import service
-from maps.filters import ReportFilter
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 GEOJSON = "application/geo+json"
@@ -33,19 +30,6 @@ def reports_geojson(session: ReadSessionDep, filters: FilterDep,
     return Response(body, media_type=GEOJSON)
 
 
-def _csv_rows(session: Session, filters: ReportFilter, wanted: int, page: service.Page) -> Iterator[list[Any]]:
-    """The first page, then keyset pages of the list query until `wanted` rows are out, read while it streams."""
-    written = 0
-    while True:
-        for row in page.rows:
-            yield [row[c] for c in CSV_COLUMNS]
-        written += len(page.rows)
-        if page.after is None or written >= wanted:
-            return
-        page = service.list_page(session=session, filters=filters, limit=min(service.MAX_PAGE, wanted - written),
-                                 after=page.after)
-
-
 @router.get("/reports.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def reports_csv(session: ReadSessionDep, filters: FilterDep, settings: SettingsDep, caller: MaybeStaff,
                 limit: Annotated[int | None, Query(ge=1, description="rows at most; the cap is lower without "
@@ -54,7 +38,8 @@ def reports_csv(session: ReadSessionDep, filters: FilterDep, settings: SettingsD
     wanted = exports.rows_wanted(limit, settings=settings, caller=caller)
     # The first page is read before the answer starts: a query the database refuses is still a 4xx.
     first = service.list_page(session=session, filters=filters, limit=min(service.MAX_PAGE, wanted))
-    return exports.response("reports", CSV_COLUMNS, _csv_rows(session, filters, wanted, first))
+    rows = service.list_rows(session=session, filters=filters, wanted=wanted, first=first)
+    return exports.response("reports", CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS] for row in rows))
 
 
 @router.get("/communes", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
