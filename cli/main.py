@@ -188,6 +188,21 @@ def addresses_load(
                   f"{result.places} places searchable")
 
 
+@addresses_app.command("export-addok")
+def addresses_export_addok(directory: Path) -> None:
+    """Write an addok configuration and the addresses as addok documents, for a city's own addok.
+
+    Then: ADDOK_CONFIG_MODULE=DIR/addok_ruecommune.py addok batch DIR/addresses.ndjson && addok ngrams &&
+    addok serve; and RUECOMMUNE_GEOCODER=ban RUECOMMUNE_GEOCODER_URL=http://that-host:port.
+    """
+    from geo.addok import export
+
+    ensure_database()
+    with session_scope() as session:
+        config, data, count = export(session=session, directory=directory)
+    console.print(f"{count} documents in {data}; configuration {config}")
+
+
 @addresses_app.command("search")
 def addresses_search(query: str, lat: float | None = None, lon: float | None = None, limit: int = 5) -> None:
     """Search addresses as the API does (with the configured geocoder)."""

@@ -12,6 +12,7 @@ import json
 import math
 import random
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from pyproj import Transformer
@@ -100,12 +101,18 @@ def _street_names(code: str, rng: random.Random, scale: int) -> list[str]:
     return names
 
 
+@cache
+def _inside(geom):  # type: ignore[no-untyped-def]
+    """The polygon 25 m in from its border, prepared: streets stay clear of the neighbours."""
+    inner = geom.buffer(-25)
+    return inner, prepared.prep(inner)
+
+
 def _segment(geom, rng: random.Random, length: float) -> LineString | None:  # type: ignore[no-untyped-def]
     """A straight street of about `length` metres well inside the polygon, or None after many tries."""
-    inner = geom.buffer(-25)
+    inner, ready = _inside(geom)
     if inner.is_empty:
         return None
-    ready = prepared.prep(inner)
     minx, miny, maxx, maxy = inner.bounds
     for attempt in range(200):
         x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
@@ -130,22 +137,29 @@ def rows(*, seed: int = 17, scale: int = 1) -> Iterator[dict[str, str]]:
             line = _segment(geom, rng, length=top * 6.0)
             if line is None:
                 continue
-            for number in range(1, top + 1):
-                reps = [""] + (["bis"] if number in (7, 14, 28) else []) + (["ter"] if number == 21 else [])
-                for step, rep in enumerate(reps):
-                    along = line.interpolate(((number - 1) // 2 * 2 + step * 0.5 + 1) / (top + 2), normalized=True)
-                    side = 9.0 if number % 2 else -9.0
-                    dx, dy = _normal(line)
-                    yield _row(code=code, city=city, postcode=postcode, street=street, street_index=index,
-                               number=str(number), rep=rep, x=along.x + side * dx, y=along.y + side * dy)
+            (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+            dx, dy = _normal(line)
+            numbers = [(n, rep, step) for n in range(1, top + 1)
+                       for step, rep in enumerate([""] + (["bis"] if n in (7, 14, 28) else [])
+                                                  + (["ter"] if n == 21 else []))]
+            # Odd numbers on one side, even on the other; a "bis" a few metres past its number.
+            fractions = [((n - 1) // 2 * 2 + step * 0.5 + 1) / (top + 2) for n, _, step in numbers]
+            sides = [9.0 if n % 2 else -9.0 for n, _, _ in numbers]
+            xs = [x0 + f * (x1 - x0) + side * dx for f, side in zip(fractions, sides, strict=True)]
+            ys = [y0 + f * (y1 - y0) + side * dy for f, side in zip(fractions, sides, strict=True)]
+            lons, lats = _TO_WGS.transform(xs, ys)
+            for (number, rep, _), x, y, lon, lat in zip(numbers, xs, ys, lons, lats, strict=True):
+                yield _row(code=code, city=city, postcode=postcode, street=street, street_index=index,
+                           number=str(number), rep=rep, x=x, y=y, lon=lon, lat=lat)
         if code.startswith("6938") or code == "69266":
             continue
         for index, place in enumerate(rng.sample(LOCALITIES, 2), start=900):
             line = _segment(geom, rng, length=60)
             if line is not None:
                 mid = line.interpolate(0.5, normalized=True)
+                lon, lat = _TO_WGS.transform(mid.x, mid.y)
                 yield _row(code=code, city=city, postcode=postcode, street=place, street_index=index,
-                           number="99999", rep="", x=mid.x, y=mid.y)
+                           number="99999", rep="", x=mid.x, y=mid.y, lon=lon, lat=lat)
 
 
 def _normal(line: LineString) -> tuple[float, float]:
@@ -155,8 +169,7 @@ def _normal(line: LineString) -> tuple[float, float]:
 
 
 def _row(*, code: str, city: str, postcode: str, street: str, street_index: int, number: str, rep: str,
-         x: float, y: float) -> dict[str, str]:
-    lon, lat = _TO_WGS.transform(x, y)
+         x: float, y: float, lon: float, lat: float) -> dict[str, str]:
     suffix = f"_{rep}" if rep else ""
     return {"id": f"{code}_{street_index:04d}_{int(number):05d}{suffix}", "id_fantoir": "", "numero": number,
             "rep": rep, "nom_voie": street, "code_postal": postcode, "code_insee": code, "nom_commune": city,
