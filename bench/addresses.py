@@ -87,7 +87,7 @@ def main() -> None:
         queries.append({"q": _typed(rng, label), "lat": lat, "lon": lon})
     points = [{"lat": r["lat"] + rng.uniform(-0.0002, 0.0002), "lon": r["lon"] + rng.uniform(-0.0002, 0.0002)}
               for r in sample]
-    server = start_server(url)
+    server = start_server(url, timeout_s=120)  # a loaded machine starts it slowly
     try:
         conn = psycopg2.connect(dsn(url))
         conn.autocommit = False

@@ -186,6 +186,7 @@ def addresses_load(
     console.print(f"{file.name}: {result.rows} rows read, {result.kept} addresses held for département(s) "
                   f"{', '.join(result.departments)}; {result.written} written, {result.deleted} deleted; "
                   f"{result.places} places searchable")
+    console.print("seconds: " + ", ".join(f"{phase} {s:.1f}" for phase, s in result.seconds.items()))
 
 
 @addresses_app.command("export-addok")

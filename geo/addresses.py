@@ -2,8 +2,9 @@
 
 import gzip
 import io
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +29,7 @@ class AddressLoad:
     deleted: int
     places: int
     departments: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class _Counting(io.RawIOBase):
@@ -72,6 +74,14 @@ def load_file(*, session: Session, path: Path, territory_only: bool = True,
     off (or no zone is loaded). The file is streamed into PostgreSQL with COPY, so its size does not matter.
     """
     total, done = path.stat().st_size, 0
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal began
+        now = time.perf_counter()
+        seconds[name] = round(now - began, 2)
+        began = now
 
     def advance(n: int) -> None:
         nonlocal done
@@ -91,6 +101,7 @@ def load_file(*, session: Session, path: Path, territory_only: bool = True,
         quoted = ", ".join(f'"{name}"' for name in columns)
         cursor.copy_expert(f"COPY address_input ({quoted}) FROM STDIN WITH (FORMAT csv, DELIMITER ';')", stream)
         rows = cursor.rowcount
+    lap("copy")
     session.execute(text("CREATE INDEX ON address_input (id)"))
     session.execute(text("ANALYZE address_input"))
     session.execute(text(
@@ -100,15 +111,19 @@ def load_file(*, session: Session, path: Path, territory_only: bool = True,
     departments = sorted(session.scalars(text(
         "SELECT DISTINCT left(code_insee, 2) FROM address_input WHERE code_insee <> ''")))
     params = {"territory_only": territory_only, "departments": departments}
+    lap("prepare")
     written = session.execute(sql("addresses_upsert"), params).rowcount  # type: ignore[attr-defined]
+    lap("upsert")
     deleted = session.execute(sql("addresses_gone"), params).rowcount  # type: ignore[attr-defined]
+    lap("delete")
     session.execute(text("ANALYZE addresses"))
     places = rebuild_places(session=session)
+    lap("places")
     kept = int(session.scalar(text("SELECT count(*) FROM addresses WHERE left(citycode, 2) = ANY(:d)"),
                               {"d": departments}) or 0)
     session.execute(text("DROP TABLE IF EXISTS address_input, territory_codes"))
     return AddressLoad(rows=rows, kept=kept, written=written, deleted=deleted, places=places,
-                       departments=departments)
+                       departments=departments, seconds=seconds)
 
 
 def rebuild_places(*, session: Session) -> int:

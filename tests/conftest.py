@@ -276,6 +276,7 @@ def live_database_url(fresh_database: object) -> str:
     eng = create_engine(url)
     with Session(eng) as sess:
         load_territory(session=sess)
+        load_demo_addresses(session=sess, cache_dir=PROJECT_ROOT / ".data" / "addresses")
         sess.commit()
     eng.dispose()
     return url

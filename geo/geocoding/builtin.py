@@ -22,6 +22,15 @@ WORD_SIMILARITY_THRESHOLD = 0.45
 # A point within this many metres of an address is at that address; within STREET_RADIUS, on its street.
 ADDRESS_RADIUS_M = 40.0
 STREET_RADIUS_M = 250.0
+# Where Lambert-93 (EPSG:2154) is defined, a little wider than metropolitan France: PostGIS refuses to
+# project a point far outside it, and no address of ours lies there.
+L93_BOUNDS = (-9.86, 41.15, 10.38, 51.56)
+
+
+def projectable(lat: float, lon: float) -> bool:
+    """Whether a point lies where Lambert-93 distances mean something."""
+    west, south, east, north = L93_BOUNDS
+    return west <= lon <= east and south <= lat <= north
 
 
 def _place(row: dict[str, Any]) -> Place:
@@ -53,6 +62,8 @@ class BuiltinGeocoder:
         parsed = parse(query)
         if len(parsed.text) < 2:
             return []
+        if lat is not None and lon is not None and not projectable(lat, lon):
+            lat = lon = None  # a bias point on the other side of the world biases nothing
         session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
                         {"t": str(WORD_SIMILARITY_THRESHOLD)})
         rows = fetch(session, SEARCH, {"q": parsed.text, "lat": lat, "lon": lon, "pool": max(limit, 10),
@@ -61,6 +72,8 @@ class BuiltinGeocoder:
 
     def reverse(self, *, session: Session, lat: float, lon: float) -> Place | None:
         """The nearest address within 40 m, else the nearest street within 250 m, else the commune."""
+        if not projectable(lat, lon):
+            return None
         rows = fetch(session, REVERSE, {"lat": lat, "lon": lon, "radius": STREET_RADIUS_M})
         if rows:
             row = rows[0]
@@ -88,6 +101,22 @@ class BuiltinGeocoder:
         return Place(type="municipality", id=(district or commune)["code"], name=name, label=name, lat=lat,
                      lon=lon, citycode=(district or commune)["code"], city=commune["name"],
                      district=district["name"] if district else None)
+
+
+def address_by_id(*, session: Session, address_id: str) -> Place | None:
+    """The platform's own address with this BAN id, whichever back end searches."""
+    row = session.execute(text(
+        "SELECT id, number, rep, street_name, postcode, citycode, city, district, ST_Y(geom) AS lat, ST_X(geom) AS lon "
+        "FROM addresses WHERE id = :id"), {"id": address_id}).mappings().first()
+    if row is None:
+        return None
+    number = f"{row['number']}{' ' + row['rep'] if row['rep'] else ''}" if row["number"] is not None else None
+    return Place(type="housenumber" if number else "locality", id=row["id"],
+                 name=f"{number} {row['street_name']}" if number else row["street_name"],
+                 label=label_of(name=row["street_name"], postcode=row["postcode"], city=row["city"],
+                                housenumber=number),
+                 lat=row["lat"], lon=row["lon"], citycode=row["citycode"], city=row["city"], postcode=row["postcode"],
+                 district=row["district"], housenumber=number, street=row["street_name"] if number else None)
 
 
 def folded_in_sql(*, session: Session, value: str) -> str:

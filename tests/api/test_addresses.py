@@ -47,3 +47,16 @@ def test_bad_parameters_are_problems(client):
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/v1/addresses/search", params={"q": ""}).status_code == 422
+
+
+def test_a_report_keeps_the_address_of_its_point_and_crews_see_it_on_their_cards(staff_client, session):
+    from sqlalchemy import text
+
+    from tests.factories import make_ticket
+
+    lat, lon = session.execute(text("SELECT ST_Y(geom), ST_X(geom) FROM addresses WHERE id = '69382_0001_00012'")).one()
+    ticket = make_ticket(session, lat=lat, lon=lon, state="triaged")
+    assert (ticket.address, ticket.address_id) == ("12 Rue Mercière 69002 Lyon", "69382_0001_00012")
+    crew = staff_client("crew", service_code="voirie")
+    cards = crew.get("/api/v1/crews/me/tickets/nearby", params={"lat": lat, "lon": lon, "radius": 50}).json()
+    assert [c["address"] for c in cards if c["id"] == ticket.id] == ["12 Rue Mercière 69002 Lyon"]
