@@ -21,7 +21,7 @@ def test_a_resident_without_location_picks_an_address_and_every_view_names_it(pa
     page.goto(live_server("/#/report"))
     page.get_by_label("Nid-de-poule").wait_for()
     # No location permission: the app says so, and the address field is the way to say where.
-    page.wait_for_function("document.querySelector('#place-status').textContent.includes('indisponible')")
+    page.locator("#place-status", has_text="indisponible").wait_for()
     page.locator("#place-text").press_sequentially("12 rue mercire", delay=40)  # a typo, no accent
     suggestion = page.get_by_role("button", name=LABEL)
     suggestion.wait_for()
