@@ -1,7 +1,7 @@
 """Addresses of the Base Adresse Nationale and the places the geocoder searches (streets, lieux-dits, communes).
 
 Revision ID: 1700
-Revises: si0900
+Revises: sst2
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "1700"
-down_revision: str | None = "si0900"
+down_revision: str | None = "sst2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
