@@ -11,6 +11,7 @@ from api.limits import BodySizeLimit
 from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import (
+    addresses,
     agent,
     auth,
     categories,
@@ -37,6 +38,7 @@ from core.db import get_engine, get_read_engine, session_factory
 from core.settings import Settings, get_settings
 from dispatch import side_effects
 from dispatch.storage import get_storage
+from geo.geocoding import get_geocoder
 from maps import csp
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
@@ -77,6 +79,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     for router in (tickets.router, respond.router, crews.router):
         app.include_router(router)
     app.include_router(categories.router)
+    app.state.geocoder = get_geocoder(settings)
+    app.include_router(addresses.router)
     pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

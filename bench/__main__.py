@@ -14,6 +14,7 @@ BENCHMARKS: list[str] = [
     "crews",
     "intake",
     "maps",
+    "addresses",
     "load",  # last: the mixed load test (locust) against a real server
 ]
 

@@ -62,7 +62,7 @@ class Server:
             self.process.kill()
 
 
-def start_server(database_url: str, *, env: dict[str, str] | None = None) -> Server:
+def start_server(database_url: str, *, env: dict[str, str] | None = None, timeout_s: float = 30) -> Server:
     """`uvicorn api.app:create_app` on a free port over database_url, ready when /health answers."""
     port = free_port()
     process = subprocess.Popen(
@@ -72,7 +72,7 @@ def start_server(database_url: str, *, env: dict[str, str] | None = None) -> Ser
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:

@@ -22,8 +22,10 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Residents' data rights and retention.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing: explain a point, re-route open reports.", no_args_is_help=True)
 keys_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
+addresses_app = typer.Typer(help="Addresses (Base Adresse Nationale) and the geocoder.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users"),
-                  (privacy_app, "privacy"), (routing_app, "routing"), (keys_app, "api-keys")):
+                  (privacy_app, "privacy"), (routing_app, "routing"), (keys_app, "api-keys"),
+                  (addresses_app, "addresses")):
     app.add_typer(sub, name=name)
 console = Console(stderr=True)
 
@@ -164,17 +166,79 @@ def routing_reroute(
     _print_moves(plan, heading="open reports moved" if apply else "open reports would move (dry run; --apply)")
 
 
+@addresses_app.command("load")
+def addresses_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a BAN CSV file, e.g. adresses-69.csv.gz")],
+    all_communes: Annotated[bool, typer.Option("--all", help="keep addresses outside the territory too")] = False,
+) -> None:
+    """Load or refresh the addresses of a BAN departmental file (upsert by BAN id, delete those gone)."""
+    from rich.progress import BarColumn, DownloadColumn
+
+    from geo.addresses import load_file
+
+    ensure_database()
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress, session_scope() as session:
+        task = progress.add_task(f"reading {file.name}", total=file.stat().st_size)
+        result = load_file(session=session, path=file, territory_only=not all_communes,
+                           progress=lambda done, total: progress.update(task, completed=done))
+        progress.update(task, description="committed")
+    console.print(f"{file.name}: {result.rows} rows read, {result.kept} addresses held for département(s) "
+                  f"{', '.join(result.departments)}; {result.written} written, {result.deleted} deleted; "
+                  f"{result.places} places searchable")
+    console.print("seconds: " + ", ".join(f"{phase} {s:.1f}" for phase, s in result.seconds.items()))
+
+
+@addresses_app.command("export-addok")
+def addresses_export_addok(directory: Path) -> None:
+    """Write an addok configuration and the addresses as addok documents, for a city's own addok.
+
+    Then: ADDOK_CONFIG_MODULE=DIR/addok_ruecommune.py addok batch DIR/addresses.ndjson && addok ngrams &&
+    addok serve; and RUECOMMUNE_GEOCODER=ban RUECOMMUNE_GEOCODER_URL=http://that-host:port.
+    """
+    from geo.addok import export
+
+    ensure_database()
+    with session_scope() as session:
+        config, data, count = export(session=session, directory=directory)
+    console.print(f"{count} documents in {data}; configuration {config}")
+
+
+@addresses_app.command("search")
+def addresses_search(query: str, lat: float | None = None, lon: float | None = None, limit: int = 5) -> None:
+    """Search addresses as the API does (with the configured geocoder)."""
+    from geo.geocoding import get_geocoder
+
+    ensure_database()
+    with session_scope() as session:
+        for place in get_geocoder().search(session=session, query=query, lat=lat, lon=lon, limit=limit):
+            console.print(f"{place.score:.3f} {place.type:<12} {place.label}  ({place.lat:.6f}, {place.lon:.6f})")
+
+
+@addresses_app.command("reverse")
+def addresses_reverse(lat: float, lon: float) -> None:
+    """The address at a point (with the configured geocoder)."""
+    from geo.geocoding import get_geocoder
+
+    ensure_database()
+    with session_scope() as session:
+        place = get_geocoder().reverse(session=session, lat=lat, lon=lon)
+    console.print(f"{place.type}: {place.label}" if place else "outside the territory")
+
+
 @demo_app.command("load")
 def demo_load() -> None:
     """Load the demo territory (58 communes of the Métropole de Lyon, arrondissements, services, sectors) and
     a few hundred sample reports over its communes, categories, states and channels (idempotent)."""
     from dispatch.demo_reports import load_demo_reports
-    from geo.demo import load_territory
+    from geo.demo import load_demo_addresses, load_territory
 
     ensure_database()
     with _progress() as progress, session_scope() as session:
         task = progress.add_task("demo territory", total=None)
         load_territory(session=session, progress=lambda m: progress.update(task, description=m))
+        progress.update(task, description="synthetic demo addresses")
+        load_demo_addresses(session=session, cache_dir=get_settings().data_dir / "addresses")
         progress.update(task, description="sample reports")
         made = load_demo_reports(session=session)
     console.print(f"demo territory loaded; {made} sample reports added (marked is_demo)")

@@ -66,6 +66,27 @@ class InvalidZoneFile(DomainError):
     title_fr = "Fichier de zones invalide"
 
 
+class InvalidAddressFile(DomainError):
+    code = "addresses.invalid_file"
+    status = 422
+    title_en = "Invalid address file"
+    title_fr = "Fichier d'adresses invalide"
+
+
+class AddressNotFound(DomainError):
+    code = "address.not_found"
+    status = 422
+    title_en = "Address not found"
+    title_fr = "Adresse introuvable"
+
+
+class GeocoderUnavailable(DomainError):
+    code = "geocoder.unavailable"
+    status = 503
+    title_en = "Address search unavailable"
+    title_fr = "Recherche d'adresse indisponible"
+
+
 class Unauthenticated(DomainError):
     code = "auth.required"
     status = 401

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     retention_delete_rejected_after_days: int = Field(365, description="rejected reports are deleted after this "
                                                                        "many days")
     timezone: str = Field("Europe/Paris", description="time zone of business days, deadlines and pages")
+    geocoder: Literal["builtin", "ban"] = Field(
+        "builtin", description="address search and reverse geocoding: builtin (the platform's own BAN addresses, "
+                               "`ruecommune addresses load`) or ban (a BAN search API server)")
+    geocoder_url: str = Field("", description="with RUECOMMUNE_GEOCODER=ban: https://api-adresse.data.gouv.fr or "
+                                              "the city's own addok")
+    geocoder_timeout_s: float = Field(3.0, description="with RUECOMMUNE_GEOCODER=ban: seconds to wait for an answer")
     export_anonymous_max_rows: int = Field(10_000, description="rows a CSV export gives a caller who is not "
                                                                "signed in (a 400 names the cap past it)")
     export_max_rows: int = Field(1_000_000, description="rows a CSV export gives staff and API keys at most")
@@ -129,6 +135,8 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> "Settings":
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("RUECOMMUNE_SECRET_KEY must be set to a real secret in production")
+        if self.geocoder == "ban" and not self.geocoder_url:
+            raise ValueError("RUECOMMUNE_GEOCODER=ban needs RUECOMMUNE_GEOCODER_URL")
         return self
 
 

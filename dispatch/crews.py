@@ -42,6 +42,7 @@ class Nearby:
     lon: float
     distance_m: float
     thumbnail: str | None
+    address: str | None = None
 
 
 def _crew_scope(crew: Principal) -> tuple[str, list[str]]:
@@ -64,7 +65,8 @@ def nearby(*, session: Session, crew: Principal, lat: float, lon: float, radius_
                    created_at=r["created_at"], due_at=r["due_at"], version=r["version"],
                    held_by_me=r["assignee_id"] == crew.id, lat=r["lat"], lon=r["lon"],
                    distance_m=round(float(r["distance_m"]), 1),
-                   thumbnail=photos.url(r["photo_hash"], "thumb") if r["photo_hash"] else None)
+                   thumbnail=photos.url(r["photo_hash"], "thumb") if r["photo_hash"] else None,
+                   address=r["address"])
             for r in rows]
 
 

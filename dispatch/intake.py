@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import Forbidden, MissingLocation
 from core.settings import Settings
 from core.users import Principal
-from dispatch import idempotency, residents
+from dispatch import idempotency, places, residents
 from dispatch import photos as photo_service
 from dispatch import service as reports
 from dispatch.models import Report, Resident
@@ -20,13 +20,18 @@ from dispatch.schemas import AgentReportIntake, ReportCreate, ReportIntake
 from dispatch.storage import PhotoStorage
 
 
-def locate(*, data: ReportIntake, processed: Sequence[photo_service.ProcessedPhoto]) -> tuple[float, float, str]:
-    """(lat, lon, source): what the device sent, else the first photo's EXIF GPS, else an error."""
+def locate(*, session: Session, data: ReportIntake,
+           processed: Sequence[photo_service.ProcessedPhoto]) -> tuple[float, float, str]:
+    """(lat, lon, source): what the device sent, else the first photo's EXIF GPS, else the address given
+    (a BAN id or words, geocoded), else an error."""
     if data.lat is not None and data.lon is not None:
         return data.lat, data.lon, "device"
     for photo in processed:
         if photo.gps is not None:
             return photo.gps[0], photo.gps[1], "exif"
+    if data.address_id or (data.address_text or "").strip():
+        place = places.point_of(session=session, address_text=data.address_text, address_id=data.address_id)
+        return place.lat, place.lon, "address"
     raise MissingLocation(
         "Give lat and lon, or a photo whose EXIF carries a GPS position.",
         "Indiquez lat et lon, ou une photo dont les données EXIF portent une position GPS.",
@@ -60,7 +65,7 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
     Order matters for "no half report, no orphan file": every check and the rows come first, the
     files are written last, and photos.discard_pending removes them if the transaction does not commit.
     """
-    lat, lon, source = locate(data=data, processed=processed)
+    lat, lon, source = locate(session=session, data=data, processed=processed)
     staff_id = staff.id if staff is not None and staff.kind == "staff" else None
     resident = _reporter(session=session, data=data, channel=channel, staff=staff)
     report = reports.create(

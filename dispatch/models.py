@@ -33,6 +33,9 @@ class Report(Base):
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
     description: Mapped[str] = mapped_column(Text, default="")
     address_text: Mapped[str | None] = mapped_column(Text)
+    # Reverse-geocoded at intake (dispatch.places): "12 Rue Mercière 69002 Lyon", and the BAN id when a number.
+    address: Mapped[str | None] = mapped_column(Text)
+    address_id: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("POINT", 4326, spatial_index=False))
     geom_l93 = mapped_column(Geometry("POINT", 2154, spatial_index=False), Computed("ST_Transform(geom, 2154)"))
     location_source: Mapped[str] = mapped_column(Text, default="device")

@@ -90,6 +90,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scheduled": "L'intervention sur votre signalement {ref} ({category}) est programmée.",
         "resolved": "Votre signalement {ref} ({category}) est résolu : {outcome}.",
         "reopened": "Votre signalement {ref} ({category}) a été rouvert ; nous reprenons son traitement.",
+        "where": "Lieu : {address}",
         "due": "Échéance prévue : {due}.",
         "note": "Message du service : {note}",
         "photo": "Photo après intervention : {url}",
@@ -104,6 +105,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scheduled": "Work on your report {ref} ({category}) has been scheduled.",
         "resolved": "Your report {ref} ({category}) is resolved: {outcome}.",
         "reopened": "Your report {ref} ({category}) was reopened; we are working on it again.",
+        "where": "Where: {address}",
         "due": "Expected by: {due}.",
         "note": "Message from the service: {note}",
         "photo": "Photo after the work: {url}",
@@ -114,6 +116,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "bye": "The Rue Commune team",
     },
 }
+def where(report: Report) -> str:
+    """Where a report is, in words: its address at intake, else what the resident wrote, else its commune."""
+    return report.address or report.address_text or report.commune_name
+
+
 def _names(session: Session, report: Report, lang: str) -> tuple[str, str]:
     category = session.get(Category, report.category_code)
     service = session.get(Service, report.service_code) if report.service_code else None
@@ -134,6 +141,7 @@ def compose(*, session: Session, report: Report, event: ReportEvent, recipient: 
     else:
         outcome = vocabulary.outcome_label(outcome, lang)
     lines = [t["hello"], "", t[state].format(ref=report.ref, category=category, service=service, outcome=outcome)]
+    lines.append(t["where"].format(address=where(report)))
     if report.due_at is not None and state in vocabulary.WORKING:
         from dispatch.deadlines import local_date
 
@@ -200,7 +208,7 @@ def escalation_digests(*, session: Session, now: datetime | None = None) -> int:
         addresses: dict[str, str] = {email: language for email, language in staff}
         if service is not None and service.supervisor_email:
             addresses.setdefault(service.supervisor_email, "fr")
-        lines = [f"- {r.ref} ({r.category_code}, {r.commune_name}) : {local_date(r.due_at).isoformat()}, "
+        lines = [f"- {r.ref} ({r.category_code}, {where(r)}) : {local_date(r.due_at).isoformat()}, "
                  f"{vocabulary.label(r.state, 'fr')} / {vocabulary.label(r.state, 'en')} - {base}/staff/tickets/{r.ref}"
                  for r in reports if r.due_at is not None]
         body = (f"{len(lines)} ticket(s) en retard pour le service {code} / overdue ticket(s) for {code}:\n\n"

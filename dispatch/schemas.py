@@ -41,6 +41,7 @@ class ReportPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     location_source: str = "device"
+    address: str | None = Field(default=None, description="The address at the point, reverse-geocoded at intake")
     photos: list["PhotoLinks"] = Field(default_factory=list)
 
 
@@ -63,7 +64,9 @@ class ReportIntake(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, WGS84 degrees")
     category: str = Field(min_length=1, max_length=64)
     description: str = Field(default="", max_length=5000)
-    address_text: str | None = Field(default=None, max_length=500)
+    address_text: str | None = Field(default=None, max_length=500, description=(
+        "Where, in words; when lat and lon are missing (and no photo has GPS), it is geocoded to place the report"))
+    address_id: str | None = Field(default=None, max_length=64, description="A BAN address id, to place the report")
     contact: ContactDetails | None = None
 
 

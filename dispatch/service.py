@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
+from dispatch import places
 from dispatch.models import Report, ReportEvent
 from dispatch.refs import new_ref
 from dispatch.schemas import ReportCreate, ReportPublic
@@ -19,6 +20,7 @@ def create(*, session: Session, data: ReportCreate, channel: str = "app", locati
     """Record a report once, routed by PostGIS, with the first line of its history."""
     get_category_or_raise(session=session, code=data.category)
     routed = assign(session=session, lat=data.lat, lon=data.lon, category=data.category)
+    place = places.address_at(session=session, lat=data.lat, lon=data.lon)
     report = Report(
         ref=new_ref(), category_code=data.category, description=data.description,
         address_text=data.address_text,
@@ -26,6 +28,7 @@ def create(*, session: Session, data: ReportCreate, channel: str = "app", locati
         location_source=location_source, commune_code=routed.commune_code, commune_name=routed.commune_name,
         zone_code=routed.zone_code, service_code=routed.service_code, sector_code=routed.sector_code,
         team=routed.team, routing_rule_id=routed.rule_id, channel=channel, is_demo=is_demo,
+        address=place.label if place else None, address_id=place.id if place and place.type == "housenumber" else None,
     )
     session.add(report)
     session.flush()
@@ -62,4 +65,5 @@ def to_public(report: Report) -> ReportPublic:
         zone_code=report.zone_code, service_code=report.service_code, sector_code=report.sector_code,
         state=report.state, outcome=report.outcome, channel=report.channel, due_at=report.due_at,
         created_at=report.created_at, updated_at=report.updated_at, location_source=report.location_source,
+        address=report.address,
     )

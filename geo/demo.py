@@ -126,3 +126,11 @@ def load_territory(*, session: Session, progress: Callable[[str], None] = lambda
     progress("illustrative sectors")
     build_sectors(session=session)
     return reports
+
+
+def load_demo_addresses(*, session: Session, cache_dir: Path) -> int:
+    """The synthetic demo addresses (geo/demo_addresses.py), loaded as a BAN file would be; idempotent."""
+    from geo.addresses import load_file
+    from geo.demo_addresses import cached_csv
+
+    return load_file(session=session, path=cached_csv(cache_dir)).kept

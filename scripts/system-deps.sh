@@ -26,6 +26,10 @@ fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
 fi
+# The tests start a real addok (the BAN's geocoder), which keeps its index in a Redis of its own.
+if [ "$want_browser" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
+  missing+=(redis-server)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -29,7 +29,7 @@ from api.deps import get_read_runner, get_read_session, get_session
 from core import migrate
 from core.pgcluster import ManagedCluster, ensure_postgis, free_port, resolve_data_dir
 from core.settings import PROJECT_ROOT
-from geo.demo import load_territory
+from geo.demo import load_demo_addresses, load_territory
 from maps.runner import in_series
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def database_url(fresh_database: object) -> str:
     engine = create_engine(url)
     with Session(engine) as session:
         load_territory(session=session)
+        # The synthetic demo addresses (BAN format), generated once into .data/ and reused by later runs.
+        load_demo_addresses(session=session, cache_dir=PROJECT_ROOT / ".data" / "addresses")
         session.commit()
     engine.dispose()
     return url
@@ -274,6 +276,7 @@ def live_database_url(fresh_database: object) -> str:
     eng = create_engine(url)
     with Session(eng) as sess:
         load_territory(session=sess)
+        load_demo_addresses(session=sess, cache_dir=PROJECT_ROOT / ".data" / "addresses")
         sess.commit()
     eng.dispose()
     return url

@@ -21,4 +21,5 @@ def test_db_upgrade_then_demo_load_in_a_fresh_process(fresh_database):
         communes = conn.execute(text("SELECT count(*) FROM zones WHERE kind = 'commune' AND valid_to IS NULL"))
         assert communes.scalar() == 58
         assert conn.execute(text("SELECT count(*) FROM reports WHERE is_demo")).scalar() == 400
+        assert conn.execute(text("SELECT count(*) FROM addresses")).scalar() > 30000
     engine.dispose()

@@ -297,10 +297,9 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     lat = _coordinate(_first(items, "lat", "latitude"), "lat")
     lon = _coordinate(_first(items, "long", "lon", "lng", "longitude"), "long")
     address = _first(items, "address_string", "address")
-    if (lat is None or lon is None) and not uploads:
-        if address or _first(items, "address_id"):
-            raise Open311Error(400, "lat and long are required: this endpoint does not geocode addresses yet")
-        raise Open311Error(400, "A location is required: lat and long")
+    address_id = _first(items, "address_id")
+    if (lat is None or lon is None) and not uploads and not address and not address_id:
+        raise Open311Error(400, "A location is required: lat and long, address_string or address_id")
     description = _first(items, "description") or ""
     if len(description) > 4000:
         raise Open311Error(400, "description is limited to 4,000 characters")
@@ -310,7 +309,7 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
         description = "\n".join([description, "", *lines]).strip()
     contact = _contact(items, french)
     data = ReportIntake(lat=lat, lon=lon, category=code, description=description, address_text=address,
-                        contact=contact)
+                        address_id=address_id, contact=contact)
     filed = intake.file(session=session, data=data, uploads=uploads, channel="open311", staff=partner,
                         storage=request.app.state.photo_storage, settings=request.app.state.settings,
                         answer=lambda report: {"service_request_id": report.ref,

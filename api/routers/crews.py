@@ -36,6 +36,7 @@ class NearbyTicket(BaseModel):
     lon: float
     distance_m: float
     thumbnail: str | None
+    address: str | None = None
 
 
 class VersionIn(BaseModel):

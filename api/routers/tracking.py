@@ -18,11 +18,13 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.
                         autoescape=select_autoescape(["html"]))
 
 TEXT = {
-    "fr": {"title": "Signalement", "category": "Catégorie", "commune": "Commune", "filed": "Déposé le",
-           "due": "Échéance", "merged": "Regroupé avec", "description": "Description", "photos": "Photos",
+    "fr": {"title": "Signalement", "category": "Catégorie", "address": "Adresse", "commune": "Commune",
+           "filed": "Déposé le", "due": "Échéance", "merged": "Regroupé avec", "description": "Description",
+           "photos": "Photos",
            "photo_alt": "Photo", "history": "Suivi"},
-    "en": {"title": "Report", "category": "Category", "commune": "Municipality", "filed": "Filed on",
-           "due": "Due by", "merged": "Merged into", "description": "Description", "photos": "Photos",
+    "en": {"title": "Report", "category": "Category", "address": "Address", "commune": "Municipality",
+           "filed": "Filed on", "due": "Due by", "merged": "Merged into", "description": "Description",
+           "photos": "Photos",
            "photo_alt": "Photo", "history": "Progress"},
 }
 ACTIONS = {

@@ -55,3 +55,12 @@ def shared_border_vertex(session) -> tuple[float, float]:
         LIMIT 1
     """)).one()
     return float(row[0]), float(row[1])
+
+
+@pytest.fixture(scope="session")
+def addok_url(engine, tmp_path_factory):
+    """A real addok on loopback, loaded with the run's addresses (exported as `addresses export-addok` does)."""
+    from tests.geo.addok_support import running_addok
+
+    with running_addok(engine=engine, workdir=tmp_path_factory.mktemp("addok")) as url:
+        yield url

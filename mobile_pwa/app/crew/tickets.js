@@ -68,6 +68,7 @@ function card(ticket, categoryName) {
         alt="${esc(t("crew.thumb", { ref: ticket.ref }))}">` : ""}
     <h3 class="card-title" tabindex="-1" data-focus="card-${ticket.id}"><span class="distance">${esc(metres(ticket.distance_m))}</span>
       <span>${esc(name)}</span> <span class="ref-small">${esc(ticket.ref)}</span></h3>
+    ${ticket.address ? `<p class="address">${esc(ticket.address)}</p>` : ""}
     <p class="meta">${when(ticket)}</p>
     <p>${esc(t("mine.state", { state: stateLabel(ticket.state) }))}${holder ? ` · ${esc(holder)}` : ""}</p>
     ${ticket.waiting.map((item) => `<p class="pill waiting">${icon("clock")} ${esc(t(`crew.waiting.${item.action}`))}</p>`).join("")}

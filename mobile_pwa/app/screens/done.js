@@ -14,6 +14,7 @@ async function fill(main, key) {
     body = `<div class="result ok">${icon("check", "icon big")}<h1>${esc(t("done.sent.title"))}</h1></div>
       <p>${esc(t("done.sent.body", { ref: r.ref }))}</p>
       <p class="ref" data-ref="${esc(r.ref)}">${esc(r.ref)}</p>
+      ${r.address ? `<p class="address" id="done-address">${esc(t("done.sent.address", { address: r.address }))}</p>` : ""}
       <p>${esc(t("done.sent.where", { commune: r.commune_name, service: r.service_code || "—" }))}</p>`;
   } else if (item?.status === "refused") {
     body = `<div class="result error">${icon("alert", "icon big")}<h1>${esc(t("done.refused.title"))}</h1></div>

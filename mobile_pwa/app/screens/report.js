@@ -12,6 +12,7 @@ import { photoFieldset } from "../photo_field.js";
 import { requestSync, trySending } from "../sync.js";
 import { $, $$, announce, esc } from "../util.js";
 import { createMap } from "../map.js";
+import { addressAt, attachAddressSearch } from "../address_search.js";
 
 const CONTACT_KEY = "rc.contact";
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -58,8 +59,9 @@ function placeStatus() {
   if (draft.deviceStatus === "locating" && !loc) return t("report.place.locating");
   if (!loc) return draft.deviceStatus === "failed" ? t("report.place.none") : t("report.place.unset");
   const source = { device: t("report.place.device", { m: Math.round(loc.accuracy || 0) }),
-                   photo_exif: t("report.place.photo"), map: t("report.place.moved") }[loc.source] || "";
-  return `${source} ${t("report.place.coords", { lat: loc.lat.toFixed(5), lon: loc.lon.toFixed(5) })}`;
+                   photo_exif: t("report.place.photo"), map: t("report.place.moved"),
+                   address: t("report.place.address") }[loc.source] || "";
+  return `${source} ${loc.address || t("report.place.coords", { lat: loc.lat.toFixed(5), lon: loc.lon.toFixed(5) })}`;
 }
 
 function photoStatus() {
@@ -88,8 +90,11 @@ export async function render(main) {
         <p id="place-status" class="place-status" role="status"></p>
         <label for="place-text">${esc(t("report.place.text"))}</label>
         <p class="hint" id="place-text-hint">${esc(t("report.place.text.hint"))}</p>
-        <input type="text" id="place-text" name="address_text" maxlength="500" autocomplete="street-address"
-               aria-describedby="place-text-hint" value="${esc(draft.place)}">
+        <input type="text" id="place-text" name="address_text" maxlength="500" autocomplete="off"
+               aria-describedby="place-text-hint place-suggest-status" aria-controls="place-suggestions"
+               value="${esc(draft.place)}">
+        <p id="place-suggest-status" class="hint" role="status"></p>
+        <ul id="place-suggestions" class="suggestions" aria-label="${esc(t("report.place.text"))}" hidden></ul>
       </fieldset>
 
       <fieldset id="category-fieldset">
@@ -140,16 +145,38 @@ export async function render(main) {
     mapEl.dataset.lon = draft.loc ? draft.loc.lon.toFixed(6) : "";
     mapEl.dataset.source = draft.loc ? draft.loc.source : "";
   };
+  // The address of the pin, asked again each time it settles somewhere new (the last answer wins).
+  let addressSeq = 0;
+  const nameThePlace = async () => {
+    const loc = draft.loc;
+    if (!loc || loc.source === "address") return;
+    const mine = ++addressSeq;
+    const label = await addressAt(loc.lat.toFixed(6), loc.lon.toFixed(6));
+    if (!alive || mine !== addressSeq || draft.loc !== loc) return;
+    loc.address = label;
+    showPlace();
+  };
   const setLoc = (loc) => {
     draft.loc = loc;
     map.moveTo(loc.lat, loc.lon);
     showPlace();
     findDuplicates();
+    nameThePlace();
   };
   map.onUserMove(({ lat, lon }) => {
     draft.loc = { lat, lon, source: "map" };
     showPlace();
     findDuplicates();
+    nameThePlace();
+  });
+  attachAddressSearch({
+    input: $("#place-text", main), list: $("#place-suggestions", main), status: $("#place-suggest-status", main),
+    center: () => draft.loc || null,
+    texts: { found: (n) => t("report.place.found", { n }), none: t("report.place.nothing") },
+    onPick: ({ lat, lon, label }) => {
+      draft.place = label;
+      setLoc({ lat, lon, source: "address", address: label });
+    },
   });
   if (draft.loc) map.moveTo(draft.loc.lat, draft.loc.lon);
 
