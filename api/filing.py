@@ -39,7 +39,7 @@ def file_report(*, session: Session, request: Request, data: ReportIntake, uploa
         storage=request.app.state.photo_storage, settings=request.app.state.settings,
         answer=lambda report: public(session=session, report=report).model_dump(mode="json"),
         admit=None if staff is not None else lambda: limiter.hit(client_address(request)))
-    headers = {"Location": f"/api/v1/reports/{filed.report_id}"}
+    headers = {"Location": f"/api/v1/reports/{filed.body.get('ref')}"}
     if filed.replayed:
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(filed.body, status_code=filed.status_code, headers=headers)

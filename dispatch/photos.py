@@ -13,7 +13,7 @@ from typing import Any
 
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4:
 # Modes Image.reduce() works in; others (palette, bilevel, 16-bit) are converted first.
 REDUCIBLE = {"L", "LA", "La", "PA", "RGB", "RGBA", "RGBa", "CMYK", "I", "F"}
 _PENDING = "ruecommune.pending_photo_keys"
+_DOOMED = "ruecommune.doomed_photo_keys"
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,16 @@ def discard_pending(session: Session) -> None:
 
 
 def forget_pending(session: Session) -> None:
-    """After a commit the transaction's files are kept (installed by dispatch.side_effects)."""
+    """After a commit the transaction's files are kept, and the files of the photos it deleted go
+    (installed by dispatch.side_effects)."""
     session.info.pop(_PENDING, None)
+    # Only now: a rollback must not leave rows without files. A file that cannot be removed is not served
+    # either (the photo route needs the row).
+    for storage, name in session.info.pop(_DOOMED, []):
+        try:
+            storage.delete(name)
+        except Exception:
+            log.exception("could not remove the file %s of a deleted photo", name)
 
 
 def discard_on_rollback(session: Session, previous_transaction: Any) -> None:
@@ -314,6 +323,25 @@ def discard_on_rollback(session: Session, previous_transaction: Any) -> None:
     # savepoint rolled back inside a transaction that goes on must not take the transaction's files.
     if getattr(previous_transaction, "parent", None) is None:
         discard_pending(session)
+    # Whichever level rolled back, some photo deletions may be undone: keep every file (an orphan file is
+    # never served; a row without its file would be).
+    session.info.pop(_DOOMED, None)
+
+
+def delete_unused(*, session: Session, hashes: Sequence[str], storage: PhotoStorage | None = None) -> int:
+    """Delete the photo rows among `hashes` no report uses any longer, and their files once committed.
+
+    Call it once the report_photos links are gone (reports deleted); a photo another report still shows (the
+    same file sent twice) stays. Returns the number of photos deleted."""
+    if not hashes:
+        return 0
+    storage = storage or get_storage()
+    still_used = select(ReportPhoto.photo_hash).where(ReportPhoto.photo_hash.in_(hashes))
+    gone = list(session.scalars(delete(Photo).where(Photo.hash.in_(hashes), Photo.hash.not_in(still_used))
+                                .returning(Photo.hash)))
+    doomed: list[tuple[PhotoStorage, str]] = session.info.setdefault(_DOOMED, [])
+    doomed += [(storage, key(h, size)) for h in gone for size in SIZES]
+    return len(gone)
 
 
 def attach(*, session: Session, report: Report, upload: Upload | ProcessedPhoto, kind: str = "before",

@@ -15,11 +15,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import Base
-from dispatch import magic_links, residents, scrubbing, vocabulary
+from dispatch import magic_links, photos, residents, scrubbing, vocabulary
 from dispatch.models import (
     IdempotencyKey,
     Report,
     ReportEvent,
+    ReportPhoto,
     ReportReporter,
     Resident,
     ResidentConsent,
@@ -177,8 +178,11 @@ WHERE con.contype = 'f' AND con.confrelid = 'reports'::regclass
 """)
 
 
-def _delete_reports(*, session: Session, report_ids: list[int]) -> None:
-    """Delete reports and every row that points at them, whichever table it lives in."""
+def _delete_reports(*, session: Session, report_ids: list[int], storage: PhotoStorage | None = None) -> int:
+    """Delete reports and every row that points at them, whichever table it lives in, then the photos only
+    they used (rows now, files once committed). Returns the number of photos deleted."""
+    hashes = list(session.scalars(select(ReportPhoto.photo_hash).where(ReportPhoto.report_id.in_(report_ids))
+                                  .distinct()))
     # The history is append-only; deleting a whole report under the retention rule is the one exception.
     session.execute(text("SET LOCAL ruecommune.allow_history_rewrite = 'on'"))
     for table, column in session.execute(REFERENCING_REPORTS).all():
@@ -190,11 +194,14 @@ def _delete_reports(*, session: Session, report_ids: list[int]) -> None:
                             {"ids": report_ids})
     session.execute(delete(Report).where(Report.id.in_(report_ids)))
     session.execute(text("SET LOCAL ruecommune.allow_history_rewrite = 'off'"))
+    return photos.delete_unused(session=session, hashes=hashes, storage=storage)
 
 
 def apply_retention(*, session: Session, anonymise_after_days: int, delete_rejected_after_days: int,
-                    now: datetime | None = None, dry_run: bool = False) -> dict[str, int]:
-    """Anonymise residents with no open report and no activity for a while; delete old rejected reports."""
+                    now: datetime | None = None, dry_run: bool = False, storage: PhotoStorage | None = None
+                    ) -> dict[str, int]:
+    """Anonymise residents with no open report and no activity for a while; delete old rejected reports with
+    their photos (rows at once, files from `storage` once the transaction commits)."""
     now = now or datetime.now(UTC)
     idle_before = now - timedelta(days=anonymise_after_days)
     rejected_before = now - timedelta(days=delete_rejected_after_days)
@@ -210,9 +217,9 @@ def apply_retention(*, session: Session, anonymise_after_days: int, delete_rejec
     if dry_run:
         return result
     for resident_id in idle:
-        erase(session=session, resident_id=resident_id, reason="retention")
-    if rejected:
-        _delete_reports(session=session, report_ids=list(rejected))
+        erase(session=session, resident_id=resident_id, reason="retention", storage=storage)
+    result["photos_deleted"] = _delete_reports(session=session, report_ids=list(rejected), storage=storage) \
+        if rejected else 0
     session.add(PrivacyRequest(kind="retention", summary=result))
     session.flush()
     return result

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from maps.states import RESOLVED_VISIBLE_DAYS
+from dispatch import publication
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,12 @@ class ReportFilter:
     bbox: tuple[float, float, float, float] | None = None
 
     def params(self) -> dict[str, Any]:
-        """Bind parameters of maps/sql/filters.sql and public.sql."""
+        """Bind parameters of maps/sql/filters.sql and public.sql (dispatch.publication's)."""
         xmin, ymin, xmax, ymax = self.bbox or (None, None, None, None)
         return {
             "category": self.category, "states": list(self.states) if self.states is not None else None,
             "commune": self.commune, "since": self.since, "until": self.until,
-            "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "recent_days": RESOLVED_VISIBLE_DAYS,
+            "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, **publication.sql_params(),
         }
 
     def query(self, **extra: Any) -> str:

@@ -16,7 +16,7 @@ from api import exports
 from api.auth import MaybeStaff
 from api.deps import ReadSessionDep, SettingsDep
 from core.errors import InvalidParameter, NotFound
-from dispatch import vocabulary
+from dispatch import publication, vocabulary
 from dispatch.models import Report
 from geo.models import Category, Zone
 
@@ -93,7 +93,8 @@ def _collection(request: Request, session: Session, collection_id: str) -> dict[
     ]
     if collection_id == "reports":
         links.append(_link(f"{base}/items?f=csv", "alternate", "text/csv", "Reports as CSV"))
-        first = session.execute(select(func.min(Report.created_at), func.max(Report.created_at))).one()
+        first = session.execute(select(func.min(Report.created_at), func.max(Report.created_at))
+                                .where(publication.visible())).one()
         interval = [_iso(first[0]), None]
     else:
         interval = [None, None]
@@ -195,7 +196,7 @@ def _limit(value: str | None, default: int, maximum: int, name: str = "limit") -
 
 def _reports_query(bbox: tuple[float, float, float, float] | None, start: datetime | None,
                    end: datetime | None) -> Select[Any]:
-    query = select(Report, func.ST_X(Report.geom), func.ST_Y(Report.geom))
+    query = select(Report, func.ST_X(Report.geom), func.ST_Y(Report.geom)).where(publication.visible())
     if bbox:
         query = query.where(Report.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326)))
     if start:
@@ -321,7 +322,7 @@ def item(collection_id: str, feature_id: str, request: Request, session: ReadSes
     feature: dict[str, Any] | None = None
     if collection_id == "reports":
         row = session.execute(select(Report, func.ST_X(Report.geom), func.ST_Y(Report.geom))
-                              .where(Report.ref == feature_id.upper())).first()
+                              .where(Report.ref == feature_id.upper(), publication.visible())).first()
         if row:
             feature = _report_feature(row[0], row[1], row[2], _categories(session))
     else:

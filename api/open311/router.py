@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -38,7 +38,7 @@ from api.open311.views import REQUEST_COLUMNS, Catalogue, PublicRequest, service
 from core import users
 from core.errors import DomainError, InvalidContact, NotFound, UnknownCategory
 from core.users import Principal
-from dispatch import intake, residents, vocabulary
+from dispatch import intake, publication, residents, vocabulary
 from dispatch import photos as photo_service
 from dispatch.models import Report, ReportPhoto
 from dispatch.schemas import ContactDetails, ReportIntake
@@ -349,11 +349,9 @@ def _notice(report: Report, catalogue: Catalogue, french: bool) -> str:
 # -- reading requests ----------------------------------------------------------------------------------
 
 def _find(session: Session, identifier: str) -> PublicRequest | None:
-    """By public reference (RC-XXXX-XXXX, any case) or, leniently, by numeric id."""
-    clauses = [Report.ref == identifier.upper()]
-    if identifier.isdigit():
-        clauses.append(Report.id == int(identifier))
-    return session.execute(select(*REQUEST_COLUMNS).where(or_(*clauses)).limit(1)).first()  # type: ignore[return-value]
+    """A publicly visible request by its reference (RC-XXXX-XXXX, any case); never by sequential id."""
+    return session.execute(select(*REQUEST_COLUMNS).where(  # type: ignore[return-value]
+        Report.ref == identifier.strip().upper(), publication.visible()).limit(1)).first()
 
 
 def _render_requests(request: Request, session: Session, rows: Sequence[PublicRequest],
@@ -385,12 +383,10 @@ def list_requests(fmt: str, request: Request, session: ReadSessionDep) -> Respon
     french = _french(request, values)
     page = positive_int(values.get("page"), name="page", default=1, limit=MAX_PAGE)
     size = positive_int(values.get("page_size"), name="page_size", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
-    query = select(*REQUEST_COLUMNS)
+    query = select(*REQUEST_COLUMNS).where(publication.visible())
     ids = split_list(values.get("service_request_id"))
-    if ids:  # the spec: this overrides all other arguments
-        refs = [i.upper() for i in ids]
-        numbers = [int(i) for i in ids if i.isdigit()]
-        query = query.where(or_(Report.ref.in_(refs), Report.id.in_(numbers)))
+    if ids:  # the spec: this overrides all other arguments (never the publication rule)
+        query = query.where(Report.ref.in_([i.strip().upper() for i in ids]))
     else:
         codes = split_list(values.get("service_code"))
         if codes:

@@ -10,8 +10,7 @@ from api import intake_form
 from api.deps import SessionDep
 from api.filing import IdempotencyKeyHeader, client_address, file_report, public
 from core.errors import InvalidContact
-from dispatch import duplicates, residents
-from dispatch import service as reports
+from dispatch import duplicates, publication, residents
 from dispatch.schemas import DuplicateCandidate, FollowRequest, ReportIntake, ReportPublic
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -40,15 +39,15 @@ def nearby_duplicates(session: SessionDep, lat: Annotated[float, Query(ge=-90, l
 
 @router.get("/by-ref/{ref}", response_model=ReportPublic)
 def read_by_ref(ref: str, session: SessionDep) -> ReportPublic:
-    """A report by the short reference a resident reads out on the phone."""
-    return public(session=session, report=duplicates.get_by_ref_or_raise(session=session, ref=ref))
+    """A publicly visible report by the short reference a resident reads out on the phone."""
+    return public(session=session, report=publication.get_by_ref_or_raise(session=session, ref=ref))
 
 
 @router.post("/by-ref/{ref}/follow", status_code=status.HTTP_201_CREATED, response_model=ReportPublic)
 def follow(ref: str, body: FollowRequest, request: Request, session: SessionDep) -> ReportPublic:
     """Follow an existing report (already reported nearby) instead of filing it again."""
     request.app.state.intake_limiter.hit(client_address(request))
-    report = duplicates.get_by_ref_or_raise(session=session, ref=ref)
+    report = publication.leads_to(session=session, ref=ref)  # only a public report, or the one it joined
     # Typed details make a record of their own for this follow: they never open or join another one.
     resident = residents.find_or_create(session=session, contact=body.contact, channel="app")
     if resident is None:
@@ -59,7 +58,9 @@ def follow(ref: str, body: FollowRequest, request: Request, session: SessionDep)
     return public(session=session, report=followed)
 
 
-@router.get("/{report_id}", response_model=ReportPublic)
-def read_report(report_id: int, session: SessionDep) -> ReportPublic:
-    """One report, without personal data."""
-    return public(session=session, report=reports.get_or_raise(session=session, report_id=report_id))
+@router.get("/{ref}", response_model=ReportPublic)
+def read_report(ref: str, session: SessionDep) -> ReportPublic:
+    """One publicly visible report by its reference (RC-XXXX-XXXX), without personal data.
+
+    Sequential ids are not accepted: counting up must not walk through every report."""
+    return public(session=session, report=publication.get_by_ref_or_raise(session=session, ref=ref))

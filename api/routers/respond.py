@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
-from dispatch import duplicates, feedback, workflow
+from dispatch import feedback, publication, workflow
 from dispatch.models import Report
 
 router = APIRouter(tags=["residents"])
@@ -110,8 +110,9 @@ def _tracking(session: SessionDep, report: Report) -> Tracking:
 
 @router.get("/api/v1/tracking/{ref}", response_model=Tracking)
 def tracking(ref: Ref, session: SessionDep) -> Tracking:
-    """Where a report stands for anyone holding its reference: state, due date, the public history."""
-    return _tracking(session, duplicates.get_by_ref_or_raise(session=session, ref=ref))
+    """Where a publicly visible report stands for anyone holding its reference: state, due date, the public
+    history. The signed links of a resident's emails (reopen, feedback) reach their report whatever it shows."""
+    return _tracking(session, publication.get_by_ref_or_raise(session=session, ref=ref))
 
 
 @router.post("/api/v1/tracking/{ref}/reopen", response_model=Tracking)

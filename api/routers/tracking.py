@@ -4,13 +4,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SessionDep
-from dispatch import duplicates, vocabulary, workflow
 from dispatch import photos as photo_service
-from dispatch.models import Report
+from dispatch import publication, vocabulary, workflow
 from geo.models import Category
 
 router = APIRouter(include_in_schema=False)
@@ -44,10 +43,12 @@ def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str
 
 
 @router.get("/reports/{ref}", response_class=HTMLResponse)
-def tracking_page(ref: str, request: Request, session: SessionDep) -> HTMLResponse:
-    """Where the report stands, for anyone holding its reference."""
+def tracking_page(ref: str, request: Request, session: SessionDep) -> Response:
+    """Where a publicly visible report stands, for anyone holding its reference."""
     lang = _lang(request)
-    report = duplicates.get_by_ref_or_raise(session=session, ref=ref)
+    report = publication.leads_to(session=session, ref=ref)
+    if report.ref != ref.strip().upper():  # a merged report's reference: on to the report it joined
+        return RedirectResponse(f"/reports/{report.ref}", status_code=307)
     category = session.get(Category, report.category_code)
     events: list[dict[str, Any]] = []
     # Only the public lines, and only what they say about the report: never who did it.
@@ -56,11 +57,9 @@ def tracking_page(ref: str, request: Request, session: SessionDep) -> HTMLRespon
         if event.action not in ACTIONS and event.to_state:
             label = vocabulary.label(event.to_state or "", lang)
         events.append({"at": event.at, "label": label})
-    target = session.get(Report, report.merged_into_id) if report.merged_into_id else None
-    merged_into = target.ref if target else None
     html = TEMPLATES.get_template("tracking.html").render(
         lang=lang, t=TEXT[lang], report=report, state_label=vocabulary.label(report.state, lang),
         category_label=(category.name_fr if lang == "fr" else category.name_en) if category else report.category_code,
-        photos=photo_service.links(session=session, report_id=report.id), events=events, merged_into=merged_into,
+        photos=photo_service.links(session=session, report_id=report.id), events=events,
     )
     return HTMLResponse(html, headers={"Content-Language": lang})

@@ -15,9 +15,12 @@ def test_report_at_bellecour_is_assigned_to_lyon_and_reads_back(client):
     assert body["commune_code"] == "69123"
     assert body["commune_name"] == "Lyon"
     assert body["zone_code"] == "69382"  # Bellecour is in the 2nd arrondissement
-    read = client.get(f"/api/v1/reports/{body['id']}")
+    read = client.get(f"/api/v1/reports/{body['ref']}")
     assert read.status_code == 200
     assert read.json() == body
+    assert created.headers["location"] == f"/api/v1/reports/{body['ref']}"
+    # The sequential id opens nothing on a public route (issue 14, #6).
+    assert client.get(f"/api/v1/reports/{body['id']}").status_code == 404
 
 
 def test_report_at_villeurbanne_town_hall_is_assigned_to_villeurbanne(client):
@@ -51,7 +54,7 @@ def test_malformed_body_is_a_problem_not_a_crash(client):
 
 def test_unknown_category_and_unknown_report(client):
     assert post(client, *BELLECOUR, category="unicorn").json()["code"] == "report.unknown_category"
-    missing = client.get("/api/v1/reports/999999999")
+    missing = client.get("/api/v1/reports/RC-0000-0000")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
 

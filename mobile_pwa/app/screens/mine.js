@@ -53,7 +53,7 @@ async function refreshStates(records) {
   let changed = false;
   await Promise.all(records.slice(0, 30).map(async (record) => {
     try {
-      const fresh = await api(`/api/v1/reports/${record.report.id}`);
+      const fresh = await api(`/api/v1/reports/${encodeURIComponent(record.report.ref)}`);
       if (fresh.state !== record.report.state || fresh.due_at !== record.report.due_at) changed = true;
       record.report = { ...record.report, ...fresh };
       await put("sent", record);
