@@ -136,7 +136,8 @@ def report(returncode: int, log: Path, *, setup_s: float, run_s: float, patterns
         print(f"  {module}: {score:.1f}% killed ({tally['killed']}/{checked}; survived {tally['survived']}, "
               f"no covering test {tally['no tests']}, not run {tally['other']}); explained {len(explained_here)}")
         unexplained += [n for n in alive if n not in reasons]
-    stale = sorted(set(reasons) - {n for codes in by_module.values() for n, c in codes.items() if c not in KILLED})
+    asked = {n for n in reasons if not patterns or any(fnmatch.fnmatch(n, p) for p in patterns)}
+    stale = sorted(asked - {n for codes in by_module.values() for n, c in codes.items() if c not in KILLED})
     if stale:
         print(f"\nexplained but no longer surviving (remove from {EXPLAINED.relative_to(ROOT)}): {', '.join(stale)}")
     if unexplained:
