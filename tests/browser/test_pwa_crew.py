@@ -259,7 +259,8 @@ def test_a_ticket_changed_meanwhile_is_a_conflict_the_crew_reads_plainly(page, l
     assert f"vous avez envoyé la version {ticket['version']}" in text
     assert "pris en compte → programmé" in text and "Programmé jeudi avec la nacelle" in text
     assert "Le ticket est maintenant : programmé" in text
-    assert page.evaluate("document.activeElement.dataset.code") == "ticket.stale_version"
+    # The focus moves to the conflict once the screen has been painted again (after the list and the map).
+    page.wait_for_function("document.activeElement?.dataset.code === 'ticket.stale_version'", timeout=10_000)
     row = ticket_row(live_server.engine, ticket["id"])
     assert (row["state"], row["assignee_id"]) == ("scheduled", None)
     problems = {"conflict": axe_violations(page)}
