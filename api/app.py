@@ -14,6 +14,7 @@ from api.routers import (
     addresses,
     agent,
     auth,
+    backoffice,
     categories,
     crews,
     dashboard,
@@ -81,6 +82,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.include_router(categories.router)
     app.state.geocoder = get_geocoder(settings)
     app.include_router(addresses.router)
+    # The back office's pages (server-rendered, plain forms).
+    app.include_router(backoffice.router)
     pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

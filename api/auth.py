@@ -79,6 +79,30 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
     return users.principal_of(user)
 
 
+def cookie_staff(request: Request, session: Session) -> tuple[Principal, str] | None:
+    """The signed-in staff member and their session's CSRF token, from the cookie alone; None when signed out.
+
+    For server-rendered pages: their forms carry the token in a field (checked by `check_form_csrf`),
+    since a plain HTML form cannot send the X-CSRF-Token header.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE)
+    read = _read_session(cookie) if cookie else None
+    if read is None:
+        return None
+    staff_id, nonce = read
+    user = session.get(users.StaffUser, staff_id)
+    if user is None or not user.active:
+        return None
+    return users.principal_of(user), csrf_token(nonce)
+
+
+def check_form_csrf(expected: str, sent: str | None) -> None:
+    """A form's CSRF field must be the session's token: another site cannot read it to forge the post."""
+    if not hmac.compare_digest((sent or "").encode("utf-8", "replace"), expected.encode()):
+        raise Forbidden("Missing or wrong CSRF token: reload the page and send the form again",
+                        "Jeton CSRF absent ou faux : rechargez la page et renvoyez le formulaire", reason="csrf")
+
+
 # The checks below do no I/O: as coroutines they run on the event loop, where a plain function would cost
 # a trip through the thread pool on every staff request.
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

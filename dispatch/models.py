@@ -68,6 +68,8 @@ class Report(Base):
     scheduled_for: Mapped[date | None] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    # Staff hid the description from the public (dispatch.moderation); staff still read it.
+    description_hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReportEvent(Base):
@@ -161,6 +163,7 @@ class ReportPhoto(Base):
     kind: Mapped[str] = mapped_column(Text, default="before")
     position: Mapped[int] = mapped_column(Integer, default=0)
     added_by: Mapped[str | None] = mapped_column(Text)
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # hidden from the public
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

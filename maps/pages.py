@@ -6,6 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from core.users import Principal
 from maps import i18n, states
 from maps.filters import ReportFilter
 from maps.service import Options, Page
@@ -23,6 +24,9 @@ class PageContext:
     filters: ReportFilter
     options: Options
     switch_url: str
+    # The signed-in staff member and their session's CSRF token: the header then says who they are.
+    me: Principal | None = None
+    csrf: str | None = None
 
     def variables(self, page: str, title_key: str) -> dict[str, Any]:
         names = {c["code"]: (c["name_fr"] if self.lang == "fr" else c["name_en"]) for c in self.options.categories}
@@ -32,7 +36,20 @@ class PageContext:
             "query": self.filters.query(lang=self.lang), "states": states.PUBLIC_STATES,
             "colours": states.COLOURS, "state_label": lambda s: states.label(s, self.lang),
             "category_name": lambda code: names.get(code, code),
+            "me": self.me, "csrf": self.csrf, "scope": scope_text(self.me, self.lang) if self.me else "",
         }
+
+
+def scope_text(me: Principal, lang: str) -> str:
+    """What a staff member sees, in words: the whole metropolis, a commune, a service and its sectors."""
+    parts = []
+    if me.commune_code:
+        parts.append(i18n.t(lang, "me.commune").format(code=me.commune_code))
+    if me.service_code:
+        parts.append(i18n.t(lang, "me.service").format(code=me.service_code))
+    if me.sector_codes:
+        parts.append(i18n.t(lang, "me.sectors").format(codes=", ".join(me.sector_codes)))
+    return ", ".join(parts) or i18n.t(lang, "me.everywhere")
 
 
 def render(template: str, **variables: Any) -> str:

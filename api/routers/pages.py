@@ -9,7 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from api import origin
-from api.auth import optional_principal, sign_in
+from api.auth import cookie_staff, optional_principal, sign_in
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, AfterId, FilterDep, LangDep
 from api.security import csp_nonce
@@ -38,10 +38,13 @@ def page_staff(request: Request, session: SessionDep) -> Principal | None:
 PageStaff = Annotated[Principal | None, Depends(page_staff)]
 
 
-def _context(request: Request, session: "Session", lang: str, filters: ReportFilter) -> PageContext:
+def _context(request: Request, session: "Session", lang: str, filters: ReportFilter,
+             signed_in: bool = False) -> PageContext:
     other = "en" if lang == "fr" else "fr"
     switch = request.url.include_query_params(lang=other)
+    found = cookie_staff(request, session) if signed_in else None
     return PageContext(lang=lang, filters=filters, options=service.options(session=session),
+                       me=found[0] if found else None, csrf=found[1] if found else None,
                        switch_url=f"{switch.path}?{switch.query}")
 
 
@@ -76,7 +79,7 @@ def dashboard_page(request: Request, session: ReadSessionDep, run: ReadRunnerDep
                    filters: FilterDep, staff: PageStaff) -> HTMLResponse:
     """Officials' dashboard (staff only): figures, heatmap, choropleth, monthly series, exports."""
     shown = service.dashboard_filters(filters)
-    ctx = _context(request, session, lang, shown)
+    ctx = _context(request, session, lang, shown, signed_in=staff is not None)
     if staff is None:
         return _signin_page(request, ctx, "dashboard")
     body = dashboard.render(ctx=ctx, data=dashboard.gather(run=run, filters=shown), tile_url=settings.tile_url,
@@ -104,13 +107,14 @@ def _signin_page(request: Request, ctx: PageContext, page: str, error: str | Non
 
 
 def _signin_form(request: Request, session: "Session", *, email: str, password: str, lang: str, page: str,
-                 token: str, failed: Callable[[str, str, int], HTMLResponse]) -> Response:
+                 token: str, failed: Callable[[str, str, int], HTMLResponse], target: str | None = None) -> Response:
     """The staff pages' one sign-in handler: same-site form with its token, then the API's sign-in and back."""
     lang = lang if lang in ("fr", "en") else "fr"
     if not origin.login_token_ok(request, token):
         # Another site's form, or one left open past its token's hour: shown again, with a fresh token.
         return failed(lang, i18n.t(lang, "signin.expired"), 403)
-    redirect = RedirectResponse(f"/{page}?lang={lang}", status_code=303)
+    safe = target if target and target.startswith("/") and not target.startswith("//") else None
+    redirect = RedirectResponse(safe or f"/{page}?lang={lang}", status_code=303)
     try:
         sign_in(redirect, request, session=session, email=email, password=password)
     except Unauthenticated as exc:
@@ -122,6 +126,8 @@ def _signin_form(request: Request, session: "Session", *, email: str, password: 
         return response
     return redirect
 
+
+signin_form = _signin_form  # the back office's sign-in (api/routers/backoffice.py) is the same handler
 
 LoginToken = Annotated[str, Form(alias=origin.LOGIN_CSRF_FIELD)]
 
@@ -146,7 +152,7 @@ SUPERVISORS = ("service_staff", "admin")
 def team_page(request: Request, session: SessionDep, settings: SettingsDep, lang: LangDep,
               staff: PageStaff) -> HTMLResponse:
     """Supervisors: their crews' open tickets on a map and in a table, each reassignable to another crew."""
-    ctx = _context(request, session, lang, ReportFilter())
+    ctx = _context(request, session, lang, ReportFilter(), signed_in=staff is not None)
     if staff is None:
         return _signin_page(request, ctx, "team")
     if staff.role not in SUPERVISORS:
