@@ -15,6 +15,7 @@ from api.routers import (
     agent,
     auth,
     backoffice,
+    backoffice_tickets,
     categories,
     crews,
     dashboard,
@@ -84,6 +85,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.include_router(addresses.router)
     # The back office's pages (server-rendered, plain forms).
     app.include_router(backoffice.router)
+    app.include_router(backoffice_tickets.router)
     pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

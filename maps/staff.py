@@ -69,6 +69,18 @@ def day(moment: datetime | None, lang: str) -> str:
     return local.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
 
 
+def time_left(due: datetime | None, now: datetime, paused: bool, lang: str) -> str:
+    """What is left of a deadline, or by how much it is passed: "il reste 2 j 4 h", "overdue by 1 d 3 h"."""
+    if due is None:
+        return i18n.t(lang, "ticket.no_deadline")
+    if paused:
+        return i18n.t(lang, "ticket.paused")
+    seconds = int((due - now).total_seconds())
+    days, rest = divmod(abs(seconds), 86400)
+    key = "ticket.left" if seconds >= 0 else "ticket.late_by"
+    return i18n.t(lang, key).format(d=days, h=rest // 3600)
+
+
 def count_text(n: int, cap: int = 1000) -> str:
     """A queue's count for the navigation: exact up to the cap, then "1000+"."""
     return f"{cap}+" if n >= cap else str(n)

@@ -1,0 +1,127 @@
+"""The ticket page and its forms over HTTP: what it shows per scope, each action's effect in the database and
+the outbox, stale submits that lose nothing, presence of another agent."""
+
+import re
+
+from sqlalchemy import select, text
+
+from dispatch.models import Report, ReportEvent, ReportReporter
+from dispatch.outbox import OutboxMessage
+from tests.api.test_backoffice_shell import csrf_of
+from tests.conftest import BELLECOUR
+
+
+def filed(client, email: str, language: str = "fr", where=BELLECOUR, name="Jeanne Martin",
+          description="Nid-de-poule devant le 12") -> dict:
+    """A report filed through the public API by a resident who agreed to hear about it."""
+    answer = client.post("/api/v1/reports", json={
+        "lat": where[0], "lon": where[1], "category": "pothole", "description": description,
+        "contact": {"name": name, "email": email, "language": language, "consent_updates": True}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def version_of(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def post_form(agent, path: str, page: str, **fields):
+    return agent.post(path, data={"csrf_token": csrf_of(page), "version": version_of(page), **fields},
+                      follow_redirects=False)
+
+
+def emails(session, report_id: int) -> list[dict]:
+    return [m.payload for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.report_id == report_id, OutboxMessage.kind == "email").order_by(OutboxMessage.id))]
+
+
+def test_the_page_shows_the_ticket_its_residents_and_history_in_scope(client, staff_client, session):
+    report = filed(client, "jeanne@example.org")
+    agent = staff_client("agent", language="en")
+    page = agent.get(f"/staff/tickets/{report['ref']}")
+    assert page.status_code == 200, page.text
+    body = page.text
+    for expected in (report["ref"], "Nid-de-poule devant le 12", "Jeanne Martin", "jeanne@example.org",
+                     "agrees to be told", "Complete history", "Move to &#39;"):
+        assert expected in body, expected
+    # A commune agent of another commune gets nothing of it.
+    other = staff_client("commune_staff", commune_code="69266").get(f"/staff/tickets/{report['ref']}?lang=en")
+    assert other.status_code == 403 and "jeanne@example.org" not in other.text
+    # A service's supervisor reads it, contacts included; a crew member has no back office.
+    roads = staff_client("service_staff", service_code="voirie").get(f"/staff/tickets/{report['ref']}").text
+    assert "jeanne@example.org" in roads
+    assert staff_client("crew", service_code="voirie").get(f"/staff/tickets/{report['ref']}").status_code == 403
+
+
+def test_triage_transfer_and_answer_with_a_template_in_english(client, staff_client, session):
+    report = filed(client, "john@example.org", language="en", name="John Smith")
+    agent = staff_client("agent", language="fr")
+    path = f"/staff/tickets/{report['ref']}"
+    moved = post_form(agent, f"{path}/move", agent.get(path).text, to="triaged")
+    assert moved.status_code == 303 and "done=moved" in moved.headers["location"]
+    moved_to = post_form(agent, f"{path}/transfer", agent.get(path).text, service="eau",
+                         reason="Fuite d'eau sous la chaussée")
+    assert moved_to.status_code == 303
+    ticket = session.get(Report, report["id"])
+    session.refresh(ticket)
+    assert (ticket.state, ticket.service_code) == ("triaged", "eau")
+    line = session.scalars(select(ReportEvent).where(ReportEvent.report_id == ticket.id,
+                                                     ReportEvent.action == "transferred")).one()
+    assert line.note == "Fuite d'eau sous la chaussée" and line.public is False
+    # The template, filled in English for the English-speaking resident, edited, then sent.
+    loaded = agent.get(f"{path}?template=acknowledged").text
+    assert "Message en anglais (1 destinataires)" in loaded
+    draft = re.search(r'name="text_en" lang="en" rows="8">([^<]*)</textarea>', loaded).group(1)
+    assert f"Your report {report['ref']}" in draft and "{ref}" not in draft
+    sent = post_form(agent, f"{path}/answer", loaded, text_en=draft.replace("&#39;", "'") + "\nP.S. Thanks!",
+                     template="acknowledged")
+    assert sent.status_code == 303, sent.text
+    answered = [m for m in emails(session, ticket.id) if "answer from the relations centre" in m["subject"]]
+    assert len(answered) == 1 and answered[0]["to"] == "john@example.org" and answered[0]["lang"] == "en"
+    assert f"Your report {report['ref']}" in answered[0]["text"] and "P.S. Thanks!" in answered[0]["text"]
+
+
+def test_a_stale_submit_says_what_changed_and_keeps_what_was_typed(client, staff_client, session):
+    report = filed(client, "jeanne@example.org")
+    first, second = staff_client("agent", language="en"), staff_client("agent", language="en")
+    path = f"/staff/tickets/{report['ref']}"
+    first_page = first.get(path).text
+    second_page = second.get(path).text
+    # The second agent sees the first has it open.
+    assert f"{first.staff['name']} has had it open since" in second_page
+    assert post_form(first, f"{path}/move", first_page, to="triaged").status_code == 303
+    stale = post_form(second, f"{path}/transfer", second_page, service="eau", reason="Une fuite, pas un trou")
+    assert stale.status_code == 409
+    assert "This ticket changed since you opened it: nothing was saved" in stale.text
+    assert "Received → Acknowledged" in stale.text or "New → Triaged" in stale.text
+    assert "Une fuite, pas un trou</textarea>" in stale.text
+    ticket = session.get(Report, report["id"])
+    session.refresh(ticket)
+    assert ticket.service_code == "voirie"
+    # The re-rendered form carries the new version: sending it again goes through.
+    again = post_form(second, f"{path}/transfer", stale.text, service="eau", reason="Une fuite, pas un trou")
+    assert again.status_code == 303
+
+
+def test_a_merge_keeps_every_reporter_and_emails_each_once(client, staff_client, session):
+    kept = filed(client, "first@example.org")
+    duplicate = filed(client, "second@example.org", language="en", name="Second Person",
+                      description="Same hole")
+    follower = client.post(f"/api/v1/reports/{duplicate['ref']}/follow", json={
+        "contact": {"email": "third@example.org", "consent_updates": True}})
+    agent = staff_client("agent")
+    path = f"/staff/tickets/{duplicate['ref']}"
+    page = agent.get(path).text
+    assert post_form(agent, f"{path}/merge", page, into=kept["ref"]).status_code == 303
+    again = post_form(agent, f"{path}/merge", page, into=kept["ref"])
+    assert again.status_code in (409, 422)  # already merged: nothing more happens
+    people = set(session.scalars(text("SELECT lower(r.email) FROM report_reporters rr JOIN residents r "
+                                      "ON r.id = rr.resident_id WHERE rr.report_id = :id"), {"id": kept["id"]}))
+    expected = {"first@example.org", "second@example.org"} | (
+        {"third@example.org"} if follower.status_code in (200, 201) else set())
+    assert expected <= people
+    told = [m["to"] for m in emails(session, kept["id"]) if "now follows" in m["subject"] or "suit désormais" in
+            m["subject"]]
+    assert sorted(told) == sorted(expected - {"first@example.org"})
+    assert session.get(Report, duplicate["id"]).merged_into_id == kept["id"]
+    assert session.scalars(select(ReportReporter.role).where(ReportReporter.report_id == kept["id"])).all()
