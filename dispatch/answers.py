@@ -115,8 +115,9 @@ def _send(*, session: Session, report: Report, texts: dict[str, str], kind: str,
                 lines.append(REPLY_LINE[lang].format(url=link["respond"]))
             payload = {"to": person.email, "subject": SUBJECTS[kind][lang].format(ref=report.ref),
                        "text": "\n".join(lines), "lang": lang, "headers": {"X-RueCommune-Ref": report.ref}}
+            key = f"report:{report.id}:{kind}:v{report.version}:{person.email.lower()}"
             if outbox.enqueue(session=session, kind="email", payload=payload, report_id=report.id,
-                              dedupe_key=f"report:{report.id}:{kind}:v{report.version}:{person.email.lower()}") is not None:
+                              dedupe_key=key) is not None:
                 sent += 1
     return sent
 
