@@ -26,6 +26,8 @@ from maps.staff import StaffContext
 # Who works in the back office; crews have the PWA, officials the dashboard.
 STAFF_ROLES = frozenset({"agent", "commune_staff", "service_staff", "admin"})
 NO_STORE = {"Cache-Control": "no-store"}
+# Parameters that carry the notice of the last action: dropped from the page's address before adding new ones.
+NOTICES = frozenset({"done", "bulk_done", "refused", "why"})
 
 
 def signed_in(request: Request, session: SessionDep) -> tuple[Principal, str] | None:
@@ -131,9 +133,18 @@ def problem_page(request: Request, ctx: StaffContext, exc: DomainError, back: st
 def redirect(path: str, lang: str, **params: str) -> RedirectResponse:
     """POST-redirect-GET: back to a page of ours, with the language and a notice key (replacing any old ones)."""
     parts = urlsplit(safe_back(path))
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("lang", *params)]
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k not in ("lang", *params, *NOTICES)]
     query = urlencode([*kept, ("lang", lang), *params.items()])
     return RedirectResponse(f"{parts.path}?{query}", status_code=303)
+
+
+def redirect_with(path: str, lang: str, pairs: list[tuple[str, str]]) -> RedirectResponse:
+    """As `redirect`, with repeated parameters (a list of refused tickets)."""
+    parts = urlsplit(safe_back(path))
+    names = {k for k, _ in pairs} | NOTICES
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("lang", *names)]
+    return RedirectResponse(f"{parts.path}?{urlencode([*kept, ('lang', lang), *pairs])}", status_code=303)
 
 
 def safe_back(value: str | None, default: str = "/staff") -> str:

@@ -1,7 +1,7 @@
 """The back office's shell and queues: sign-in and out, the work queues (table and map), saved selections."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,7 +12,7 @@ from api.deps import SessionDep
 from api.routers.pages import signin_form
 from api.staff_web import SignedIn
 from core.errors import DomainError, InvalidFilter, NotFound
-from dispatch import presence, queues, selections
+from dispatch import bulk, crews, presence, queues, selections
 from maps import i18n, staff, staff_map, states
 from maps.staff import StaffContext
 
@@ -123,7 +123,10 @@ def queue_page(name: str, request: Request, session: SessionDep, found: SignedIn
     body = staff.render("queue.html", ctx, f"queue:{name}", title, queue=name, filters=filters, page_info=listed,
                         columns=COLUMNS, channels=queues.CHANNELS, channel_keys=CHANNEL_KEYS, late=late,
                         viewers=viewers, saved=selections.list_(session=session, owner=ctx.me),
-                        back=staff_web.here(request), notice=notice, bulk=bulk_options(ctx))
+                        back=staff_web.here(request), notice=notice, bulk=bulk_options(ctx),
+                        crews=crews.team_crews(session=session, supervisor=ctx.me)
+                        if ctx.me.role in ("service_staff", "admin") else [],
+                        bulk_result=bulk_summary(ctx.lang, request.query_params))
     return staff_web.html(body, request, ctx.lang)
 
 
@@ -184,3 +187,37 @@ def delete_selection(selection_id: int, request: Request, session: SessionDep, f
         return ctx
     selections.delete_(session=session, owner=ctx.me, selection_id=selection_id)
     return staff_web.redirect(staff_web.safe_back(back), ctx.lang, done="deleted")
+
+
+def bulk_summary(lang: str, params: Any) -> str | None:
+    """The outcome of the last bulk action, carried by the redirect: how many went through, which refused."""
+    if "bulk_done" not in params:
+        return None
+    parts = [i18n.t(lang, "bulk.done").format(n=params.get("bulk_done"))]
+    parts += [i18n.t(lang, "bulk.refused").format(ref=ref, why=why)
+              for ref, why in zip(params.getlist("refused"), params.getlist("why"), strict=False)]
+    return " ".join(parts)
+
+
+@router.post("/bulk")
+def bulk_action(request: Request, session: SessionDep, found: SignedIn, action: Annotated[str, Form()],
+                ref: Annotated[list[str] | None, Form()] = None, service: Annotated[str, Form()] = "",
+                crew: Annotated[str, Form()] = "", target: Annotated[str, Form(max_length=40)] = "",
+                reason: Annotated[str, Form(max_length=2000)] = "", back: Annotated[str, Form()] = "/staff",
+                csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    """One action on every ticked ticket of a queue, each with its own history line."""
+    ctx = staff_web.gate_form(request, session, found, csrf_token)
+    if isinstance(ctx, Response):
+        return ctx
+    back = staff_web.safe_back(back)
+    if not ref:
+        return staff_web.redirect(back, ctx.lang, bulk_done="0", refused="—", why=i18n.t(ctx.lang, "bulk.none"))
+    try:
+        result = bulk.run(session=session, actor=ctx.me, action=action, refs=ref, service_code=service or None,
+                          reason=reason or None, crew_id=int(crew) if crew.isdigit() else None,
+                          target_ref=target or None)
+    except DomainError as exc:
+        return staff_web.problem_page(request, ctx, exc, back=back)
+    refused = [(r, fr if ctx.lang == "fr" else en) for r, fr, en in result.refused]
+    return staff_web.redirect_with(back, ctx.lang, [("bulk_done", str(len(result.done)))]
+                                   + [p for r, why in refused for p in (("refused", r), ("why", why))])

@@ -125,3 +125,33 @@ def test_a_merge_keeps_every_reporter_and_emails_each_once(client, staff_client,
     assert sorted(told) == sorted(expected - {"first@example.org"})
     assert session.get(Report, duplicate["id"]).merged_into_id == kept["id"]
     assert session.scalars(select(ReportReporter.role).where(ReportReporter.report_id == kept["id"])).all()
+
+
+def test_bulk_transfer_and_close_as_duplicate_one_history_line_per_ticket(client, staff_client, session):
+    original = filed(client, "a@example.org")
+    others = [filed(client, f"b{i}@example.org", description=f"Encore le trou {i}") for i in range(3)]
+    agent = staff_client("agent", language="en")
+    page = agent.get("/staff/queues/triage").text
+    moved = agent.post("/staff/bulk", data={
+        "csrf_token": csrf_of(page), "action": "transfer", "service": "eau", "reason": "Fuite",
+        "ref": [o["ref"] for o in others[:2]], "back": "/staff/queues/triage?q=trou"}, follow_redirects=False)
+    assert moved.status_code == 303 and "bulk_done=2" in moved.headers["location"]
+    assert "2 tickets done." in agent.get(moved.headers["location"]).text
+    for ticket in others[:2]:
+        lines = session.scalars(select(ReportEvent.action).where(ReportEvent.report_id == ticket["id"],
+                                                                 ReportEvent.action == "transferred")).all()
+        assert lines == ["transferred"]
+    closed = agent.post("/staff/bulk", data={
+        "csrf_token": csrf_of(page), "action": "close_duplicate", "target": original["ref"],
+        "ref": [others[2]["ref"], original["ref"]], "back": "/staff/queues/triage"}, follow_redirects=False)
+    location = closed.headers["location"]
+    assert "bulk_done=1" in location and f"refused={original['ref']}" in location  # not a duplicate of itself
+    ticket = session.get(Report, others[2]["id"])
+    session.refresh(ticket)
+    assert (ticket.state, ticket.outcome, ticket.duplicate_of_id) == ("resolved", "duplicate", original["id"])
+    # A commune agent cannot act on tickets outside their commune, even by forging the form.
+    outsider = staff_client("commune_staff", commune_code="69266")
+    forged = outsider.post("/staff/bulk", data={
+        "csrf_token": csrf_of(outsider.get("/staff/queues/commune").text), "action": "transfer", "service": "eau",
+        "reason": "x", "ref": [original["ref"]]}, follow_redirects=False)
+    assert "bulk_done=0" in forged.headers["location"]
