@@ -40,3 +40,20 @@ def give(*, session: Session, ref: str, key: str, token: str, satisfaction: int,
                     to_state=report.state, note=comment, public=False, channel="email_link",
                     data={"satisfaction": satisfaction})
     return report
+
+
+def answer_question(*, session: Session, ref: str, key: str, token: str, answer: str) -> Report:
+    """The resident answers the staff's question: it joins the history, and a waiting ticket resumes (clock too)."""
+    text = answer.strip()[:5000]
+    if not text:
+        raise workflow.InvalidTransition("The answer is empty", "La réponse est vide", field="reason")
+    report, actor = _resident(session=session, ref=ref, key=key, token=token)
+    if report.state == workflow.State.WAITING_RESIDENT:
+        return workflow.transition(session=session, report_id=report.id, to=workflow.State.TRIAGED, actor=actor,
+                                   version=None, note=text, public=False, channel="email_link",
+                                   data={"resident_answer": True})
+    report = workflow.lock(session=session, report_id=report.id)
+    # Internal: the resident's own words, for staff.
+    workflow.record(session=session, report=report, actor=actor, action="resident_answer", from_state=report.state,
+                    to_state=report.state, note=text, public=False, channel="email_link")
+    return report

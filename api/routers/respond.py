@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from api.deps import SessionDep
 from dispatch import feedback, publication, workflow
@@ -18,10 +19,14 @@ Ref = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,40}$")]
 TEXT = {
     "fr": {"title": "Votre signalement", "reopen": "Ce n'est pas réglé : rouvrir", "reason": "Ce qui ne va pas",
            "satisfied": "Votre avis (1 = pas du tout satisfait, 5 = très satisfait)", "comment": "Commentaire",
-           "send": "Envoyer", "thanks": "Merci, c'est noté.", "reopened": "Le signalement est rouvert."},
+           "send": "Envoyer", "thanks": "Merci, c'est noté.", "reopened": "Le signalement est rouvert.",
+           "question": "Le service vous a posé une question", "reply": "Votre réponse",
+           "answered": "Merci, votre réponse est transmise au service."},
     "en": {"title": "Your report", "reopen": "It is not fixed: reopen", "reason": "What is wrong",
            "satisfied": "Your opinion (1 = not at all satisfied, 5 = very satisfied)", "comment": "Comment",
-           "send": "Send", "thanks": "Thank you, noted.", "reopened": "The report is reopened."},
+           "send": "Send", "thanks": "Thank you, noted.", "reopened": "The report is reopened.",
+           "question": "The service asked you a question", "reply": "Your answer",
+           "answered": "Thank you, your answer has been passed on to the service."},
 }
 
 
@@ -43,7 +48,16 @@ def respond_page(ref: Ref, r: str, t: str, request: Request, session: SessionDep
     text = TEXT[lang]
     hidden = f'<input type="hidden" name="r" value="{escape(r)}"><input type="hidden" name="t" value="{escape(t)}">'
     action = f"/reports/{escape(ref)}/respond"
-    body = (f'<form method="post" action="{action}">{hidden}<input type="hidden" name="action" value="reopen">'
+    report = session.scalar(select(Report).where(Report.ref == ref))
+    question = ""
+    if report is not None and report.state == workflow.State.WAITING_RESIDENT:
+        # The staff's question is in the resident's email; here they answer it, and it joins the history.
+        question = (f'<form method="post" action="{action}">{hidden}<input type="hidden" name="action" value="answer">'
+                    f'<h2>{text["question"]}</h2><label for="answer">{text["reply"]}</label>'
+                    f'<textarea id="answer" name="reason" required></textarea>'
+                    f'<button type="submit">{text["send"]}</button></form>')
+    body = question + (
+            f'<form method="post" action="{action}">{hidden}<input type="hidden" name="action" value="reopen">'
             f'<label for="reason">{text["reason"]}</label><textarea id="reason" name="reason" required></textarea>'
             f'<button type="submit">{text["reopen"]}</button></form>'
             f'<form method="post" action="{action}">{hidden}<input type="hidden" name="action" value="feedback">'
@@ -61,6 +75,9 @@ def respond_form(ref: Ref, request: Request, session: SessionDep, r: Annotated[s
                  comment: Annotated[str, Form()] = "") -> HTMLResponse:
     """The forms' target; the signed link is the resident's only credential, so no cookie and no CSRF."""
     lang = _lang(request)
+    if action == "answer":
+        feedback.answer_question(session=session, ref=ref, key=r, token=t, answer=reason)
+        return _page(lang, TEXT[lang]["title"], f"<p>{TEXT[lang]['answered']}</p>")
     if action == "reopen":
         feedback.reopen(session=session, ref=ref, key=r, token=t, reason=reason)
         return _page(lang, TEXT[lang]["title"], f"<p>{TEXT[lang]['reopened']}</p>")

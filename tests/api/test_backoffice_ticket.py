@@ -155,3 +155,27 @@ def test_bulk_transfer_and_close_as_duplicate_one_history_line_per_ticket(client
         "csrf_token": csrf_of(outsider.get("/staff/queues/commune").text), "action": "transfer", "service": "eau",
         "reason": "x", "ref": [original["ref"]]}, follow_redirects=False)
     assert "bulk_done=0" in forged.headers["location"]
+
+
+def test_asking_pauses_the_clock_and_the_answer_comes_back_into_the_history(client, staff_client, session):
+    report = filed(client, "john@example.org", language="en", name="John Smith")
+    agent = staff_client("agent", language="en")
+    path = f"/staff/tickets/{report['ref']}"
+    asked = post_form(agent, f"{path}/ask", agent.get(path).text, text_en="Which side of the street is it?")
+    assert asked.status_code == 303, asked.text
+    ticket = session.get(Report, report["id"])
+    session.refresh(ticket)
+    assert ticket.state == "waiting_resident" and ticket.paused_at is not None
+    question = [m for m in emails(session, ticket.id) if "a question about your report" in m["subject"]]
+    assert len(question) == 1 and "Which side of the street is it?" in question[0]["text"]
+    link = re.search(r"Answer here: (\S+)", question[0]["text"]).group(1)
+    r, t = re.search(r"\?r=([^&]+)&t=(\S+)", link).groups()
+    form = client.get(f"/reports/{report['ref']}/respond", params={"r": r, "t": t},
+                      headers={"Accept-Language": "en"})
+    assert "The service asked you a question" in form.text
+    replied = client.post(f"/reports/{report['ref']}/respond", data={"r": r, "t": t, "action": "answer",
+                                                                      "reason": "The north side, by the bakery"})
+    assert replied.status_code == 200, replied.text
+    session.refresh(ticket)
+    assert ticket.state == "triaged" and ticket.paused_at is None
+    assert "The north side, by the bakery" in agent.get(path).text
