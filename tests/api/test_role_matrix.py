@@ -129,3 +129,94 @@ def test_history_cannot_be_edited_or_deleted_through_the_api(callers, session):
     for method in ("put", "patch", "delete"):
         answer = getattr(admin, method)(f"/api/v1/tickets/{ticket.id}/history")
         assert answer.status_code == 405, method
+
+
+# -- the back office's pages and forms (/staff) --------------------------------------------------------------
+
+DESK = {"agent", "admin", "lyon_staff", "villeurbanne_staff", "roads_staff", "waste_staff"}  # who has a back office
+BACK_OFFICE_SEES_TICKET = SEES_TICKET - {"roads_crew_west"}
+
+
+def _csrf(html):
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _rows(html):
+    import re
+
+    return re.findall(r'<tr data-ref="([^"]+)">', html)
+
+
+def test_back_office_pages_per_role_and_scope(callers, session):
+    ticket = make_ticket(session, state="triaged")
+    for name, caller in callers.items():
+        queues_page = caller.get("/staff/queues/all?lang=en")
+        assert queues_page.status_code == (200 if name in DESK else 403), name
+        page = caller.get(f"/staff/tickets/{ticket.ref}?lang=en")
+        assert page.status_code == (200 if name in BACK_OFFICE_SEES_TICKET else 403), (name, page.status_code)
+        map_page = caller.get("/staff/queues/all/map?lang=en")
+        assert map_page.status_code == (200 if name in DESK else 403), name
+        if page.status_code == 200:
+            shows_people = "outside your scope" not in page.text
+            assert shows_people == (name in SEES_PERSONAL_DATA), name
+        else:
+            assert ticket.description not in page.text or name not in DESK
+
+
+def test_back_office_queues_never_list_a_ticket_outside_the_scope(callers, session):
+    from sqlalchemy import select
+
+    from dispatch.models import Report
+    from tests.factories import VILLEURBANNE
+
+    make_ticket(session, state="triaged")
+    make_ticket(session, *VILLEURBANNE, category="graffiti", state="new")
+    make_ticket(session, state="waiting_resident")
+    for name in DESK:
+        caller, (role, scope) = callers[name], CALLERS[name]
+        import re
+
+        nav = caller.get("/staff/queues/all?lang=en").text
+        for queue in sorted(set(re.findall(r'href="/staff/queues/(\w+)\?lang=en"', nav))):
+            refs = _rows(caller.get(f"/staff/queues/{queue}?lang=en").text)
+            rows = session.execute(select(Report.commune_code, Report.service_code).where(Report.ref.in_(refs))).all()
+            for commune, service in rows:
+                if "commune_code" in scope:
+                    assert commune == scope["commune_code"], (name, queue)
+                if "service_code" in scope:
+                    assert service == scope["service_code"], (name, queue)
+        assert ("/staff/queues/triage" in nav) == (role in ("agent", "admin")), name
+
+
+@pytest.mark.parametrize(("action", "fields", "allowed"), [
+    ("move", {"to": "in_progress"}, {"admin", "roads_staff"}),
+    ("transfer", {"service": "eau", "reason": "Fuite"}, {"agent", "admin", "roads_staff"}),
+    ("recategorise", {"category": "damaged_pavement"}, {"agent", "admin"}),
+    ("note", {"note": "Vu sur place"}, {"agent", "admin", "lyon_staff", "roads_staff"}),
+    ("description", {"hidden": "yes"}, {"agent", "admin", "lyon_staff", "roads_staff"}),
+])
+def test_back_office_forms_per_role(callers, session, action, fields, allowed):
+    for name, caller in callers.items():
+        ticket = make_ticket(session, state="triaged")
+        page = caller.get(f"/staff/tickets/{ticket.ref}?lang=en")
+        token = _csrf(page.text) if page.status_code == 200 else _csrf(caller.get("/dashboard?lang=en").text)
+        answer = caller.post(f"/staff/tickets/{ticket.ref}/{action}", follow_redirects=False,
+                             data={"csrf_token": token, "version": str(ticket.version), **fields})
+        assert (answer.status_code == 303) == (name in allowed), (name, action, answer.status_code)
+        if name not in allowed:
+            assert answer.status_code in (401, 403), (name, action, answer.status_code)
+        # Without the CSRF field nobody gets through.
+        forged = caller.post(f"/staff/tickets/{ticket.ref}/{action}", follow_redirects=False,
+                             data={"version": str(ticket.version), **fields})
+        assert forged.status_code in (401, 403), (name, action)
+
+
+def test_back_office_merge_and_assign_per_role(callers, session):
+    for name, caller in callers.items():
+        kept, duplicate = make_ticket(session, state="triaged"), make_ticket(session, state="new")
+        page = caller.get("/dashboard?lang=en")
+        merged = caller.post(f"/staff/tickets/{duplicate.ref}/merge", follow_redirects=False, data={
+            "csrf_token": _csrf(page.text), "version": str(duplicate.version), "into": kept.ref})
+        assert (merged.status_code == 303) == (name in {"agent", "admin"}), (name, merged.status_code)
