@@ -267,6 +267,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ticket.template_none": ("Sans modèle", "No template"),
     "ticket.template_load": ("Charger le modèle", "Load the template"),
     "ticket.answer_in": ("Message en {language} ({n} destinataires)", "Message in {language} ({n} recipients)"),
+    "ticket.ask_in": ("Question en {language} ({n} destinataires)", "Question in {language} ({n} recipients)"),
     "ticket.answer_submit": ("Envoyer la réponse", "Send the answer"),
     "ticket.no_recipient": ("Aucun habitant n'a donné d'adresse et accepté d'être informé.",
                             "No resident gave an email and agreed to be told."),
