@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.users import Principal, StaffUser
-from dispatch import access, contacts, duplicates, residents, workflow
+from dispatch import access, contacts, duplicates, residents, vocabulary, workflow
 from dispatch.models import Report, ReportEvent, ReportPhoto
 from geo.models import Category, Service
 
@@ -110,8 +110,7 @@ def get(*, session: Session, principal: Principal, ref: str) -> Dossier:
     return Dossier(
         report=report, lat=float(lat), lon=float(lon), category=session.get(Category, report.category_code),
         service=session.get(Service, report.service_code) if report.service_code else None,
-        overdue=bool(report.state in workflow.OPEN and report.due_at is not None and report.paused_at is None
-                     and report.due_at < now),
+        overdue=vocabulary.is_overdue(state=report.state, due_at=report.due_at, paused_at=report.paused_at, now=now),
         now=now, moves=workflow.moves_for(report.state, principal.role), photos=photos,
         history=history, actors=actors,
         entered_by=_name(session, report.entered_by_staff_id), assignee=_name(session, report.assignee_id),

@@ -35,8 +35,7 @@ def merge(*, session: Session, source_ref: str, into_ref: str, actor: Principal,
     access.ensure_can_read(actor, into)
     workflow.check_version(session=session, report=workflow.lock(session=session, report_id=source.id),
                            version=version)
-    target = duplicates.merge(session=session, source=source, into=into, actor_kind=actor.kind,
-                              actor_id=actor.actor_id, role=actor.role, note=note)
+    target = duplicates.merge(session=session, source=source, into=into, actor=actor, note=note)
     source = session.get_one(Report, source.id)
     for recipient in notifications.recipients(session=session, report=source):
         subject, body = TEXT[recipient.language]

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.users import Principal
-from dispatch import access, workflow
+from dispatch import access, vocabulary, workflow
 from dispatch.models import Report
 
 # Queue names, in the navigation's order.
@@ -33,15 +33,14 @@ DEFAULT_SORT = {"triage": ("created", False), "service": ("due", False), "commun
 
 
 def overdue_clause() -> ColumnElement[bool]:
-    """Overdue: open, past its deadline, clock not paused (the same rule as the ticket API's `overdue`)."""
-    return and_(Report.state.in_(sorted(str(s) for s in workflow.OPEN)), Report.due_at.is_not(None),
-                Report.due_at < func.now(), Report.paused_at.is_(None))
+    """Overdue: the one rule of the vocabulary."""
+    return vocabulary.overdue_clause(Report)
 
 
 def triage_clause() -> ColumnElement[bool]:
-    """The relations centre's queue: nothing routed yet, or sent back by a service (dispatch.triage.queue)."""
-    return and_(or_(Report.state.in_(["new", "rejected"]), Report.service_code.is_(None)),
-                Report.state.not_in(sorted(str(s) for s in workflow.DONE)))
+    """The relations centre's queue: nothing routed yet, or sent back by a service (as dispatch.triage.queue)."""
+    return and_(or_(Report.state.in_(sorted(vocabulary.TRIAGE)), Report.service_code.is_(None)),
+                Report.state.in_(sorted(vocabulary.OPEN)))
 
 
 def available(principal: Principal) -> list[str]:
@@ -67,9 +66,9 @@ def queue_clause(name: str, principal: Principal) -> ColumnElement[bool]:
     if name == "overdue":
         return overdue_clause()
     if name == "waiting":
-        return Report.state == str(workflow.State.WAITING_RESIDENT)
+        return Report.state == str(vocabulary.State.WAITING_RESIDENT)
     if name == "resolved":
-        return and_(Report.state.in_(sorted(str(s) for s in workflow.DONE)), Report.resolved_at.is_not(None),
+        return and_(Report.state.in_(sorted(vocabulary.DONE)), Report.resolved_at.is_not(None),
                     Report.resolved_at > func.now() - timedelta(days=RECENT_DAYS))
     return true()
 

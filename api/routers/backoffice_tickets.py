@@ -17,7 +17,7 @@ from api.deps import SessionDep
 from api.staff_web import SignedIn
 from core.errors import DomainError, StaleVersion
 from core.users import Principal
-from dispatch import access, answers, crews, dossier, merging, moderation, presence, triage, workflow
+from dispatch import access, answers, crews, dossier, merging, moderation, presence, triage, vocabulary, workflow
 from dispatch.duplicates import get_by_ref_or_raise
 from dispatch.models import Report
 from maps import i18n, staff, staff_map, states
@@ -106,7 +106,7 @@ def render_ticket(request: Request, session: Session, ctx: StaffContext, ref: st
         map_json=staff_map.map_config(ctx=ctx, points=[point], tile_url=settings.tile_url,
                                       tile_attribution=settings.tile_attribution, zoom=17),
         channel_name=lambda c: i18n.t(lang, f"channel.{c}") if f"channel.{c}" in i18n.TEXT else c,
-        action_name=lambda a: _action(a, lang),
+        action_name=lambda a: _action(a, lang), outcome_label=lambda o: vocabulary.outcome_label(o, lang),
         actor_name=lambda e: d.actors.get(e.actor_id or "", i18n.t(lang, f"role.{e.role}")
                                           if f"role.{e.role}" in i18n.TEXT else (e.role or "")))
     return staff_web.html(body, request, lang, status_code=exc.status if exc is not None else 200)

@@ -42,7 +42,8 @@ def test_an_agent_triages_transfers_and_answers_in_english_without_javascript(br
     try:
         sign_in(page, server, agent)
         assert page.locator("h1").inner_text().startswith("À qualifier")
-        assert "Alice Accueil" in page.inner_text(".rc-me") and "agent du centre de relation" in page.inner_text(".rc-me")
+        me = page.inner_text(".rc-me")
+        assert "Alice Accueil" in me and "agent du centre de relation" in me and "toute la métropole" in me
         page.get_by_label("Rechercher (référence ou description)").fill(report["ref"])
         page.get_by_role("button", name="Filtrer").click()
         assert page.url.endswith(f"q={report['ref']}") or f"q={report['ref']}" in page.url  # the filter is in the URL
@@ -68,7 +69,8 @@ def test_an_agent_triages_transfers_and_answers_in_english_without_javascript(br
         box.fill(draft + "\nWe found it was a water leak.")
         page.get_by_role("button", name="Envoyer la réponse").click()
         assert page.get_by_role("status").first.inner_text() == "Réponse envoyée."
-        answers = [m for m in outbox_emails(server.engine, report["id"]) if "answer from the relations centre" in m["subject"]]
+        answers = [m for m in outbox_emails(server.engine, report["id"])
+                   if "answer from the relations centre" in m["subject"]]
         assert len(answers) == 1 and answers[0]["to"] == john and answers[0]["lang"] == "en"
         assert "We found it was a water leak." in answers[0]["text"] and report["ref"] in answers[0]["text"]
         # The history tells public moves from internal lines.
@@ -106,7 +108,8 @@ def test_a_merge_keeps_every_resident_and_emails_each_once(page, live_server_no_
             if outbox.deliver_one(session=session, handlers=handlers) is None:
                 break
             session.commit()
-    told = [m for m in smtp_server.messages if "now follows" in str(m["Subject"]) or "suit désormais" in str(m["Subject"])]
+    told = [m for m in smtp_server.messages
+            if "now follows" in str(m["Subject"]) or "suit désormais" in str(m["Subject"])]
     assert [str(m["To"]) for m in told if tag in str(m["To"])] == [second]
     assert kept["ref"] in told[-1].get_content()
     assert problems == {"ticket": [], "merged": []}
