@@ -15,6 +15,7 @@ BENCHMARKS: list[str] = [
     "intake",
     "maps",
     "addresses",
+    "backoffice",
     "load",  # last: the mixed load test (locust) against a real server
 ]
 

@@ -372,7 +372,8 @@ def for_report(*, session: Session, report_id: int) -> list[ReportPhoto]:
                                 .order_by(ReportPhoto.kind.desc(), ReportPhoto.position)))
 
 
-def links(*, session: Session, report_id: int) -> list[dict[str, str]]:
-    """The URLs of a report's photos, before first, for pages and API answers."""
+def links(*, session: Session, report_id: int, public: bool = False) -> list[dict[str, str]]:
+    """The URLs of a report's photos, before first, for pages and API answers; `public` leaves out the ones
+    staff hid from the public (dispatch.moderation)."""
     return [{"kind": p.kind, "display": url(p.photo_hash, "display"), "thumb": url(p.photo_hash, "thumb")}
-            for p in for_report(session=session, report_id=report_id)]
+            for p in for_report(session=session, report_id=report_id) if not (public and p.hidden_at)]

@@ -60,6 +60,7 @@ def tracking_page(ref: str, request: Request, session: SessionDep) -> Response:
     html = TEMPLATES.get_template("tracking.html").render(
         lang=lang, t=TEXT[lang], report=report, state_label=vocabulary.label(report.state, lang),
         category_label=(category.name_fr if lang == "fr" else category.name_en) if category else report.category_code,
-        photos=photo_service.links(session=session, report_id=report.id), events=events,
+        photos=photo_service.links(session=session, report_id=report.id, public=True), events=events,
+        description=None if report.description_hidden_at else report.description,
     )
     return HTMLResponse(html, headers={"Content-Language": lang})

@@ -2,9 +2,10 @@
 -- Returns the features as one JSON array text, whether more follow, and the id to continue after.
 WITH page AS (
     SELECT r.id, r.ref, r.category_code, r.state, r.commune_code, r.commune_name, COALESCE(r.address, r.address_text) AS address_text,
-           r.description, r.created_at, r.due_at, r.resolved_at, r.geom,
+           CASE WHEN r.description_hidden_at IS NULL THEN r.description END AS description, r.created_at, r.due_at,
+           r.resolved_at, r.geom,
            (SELECT '/photos/' || p.photo_hash || '/thumb.jpg' FROM report_photos p
-            WHERE p.report_id = r.id AND p.kind = 'before' ORDER BY p.position, p.id LIMIT 1) AS thumbnail
+            WHERE p.report_id = r.id AND p.kind = 'before' AND p.hidden_at IS NULL ORDER BY p.position, p.id LIMIT 1) AS thumbnail
     FROM reports r
     WHERE /*public*/ AND /*filters*/
       AND (CAST(:after AS bigint) IS NULL OR r.id < CAST(:after AS bigint))

@@ -179,3 +179,44 @@ def test_asking_pauses_the_clock_and_the_answer_comes_back_into_the_history(clie
     session.refresh(ticket)
     assert ticket.state == "triaged" and ticket.paused_at is None
     assert "The north side, by the bakery" in agent.get(path).text
+
+
+def test_hidden_description_and_photo_leave_the_public_views_not_the_staff_page(client, staff_client, session):
+    from dispatch.models import Photo, ReportPhoto
+
+    report = filed(client, "jeanne@example.org", description="Mon voisin M. Dupont a cassé le banc")
+    session.merge(Photo(hash="a" * 64, width=10, height=10, source_type="image/jpeg", source_bytes=10))
+    session.flush()
+    session.add(ReportPhoto(report_id=report["id"], photo_hash="a" * 64, kind="before", position=1))
+    session.commit()
+    agent = staff_client("agent")
+    path = f"/staff/tickets/{report['ref']}"
+    page = agent.get(path).text
+    assert post_form(agent, f"{path}/description", page, hidden="yes").status_code == 303
+    photo_id = re.search(rf'action="{path}/photos/(\d+)"', agent.get(path).text).group(1)
+    assert post_form(agent, f"{path}/photos/{photo_id}", agent.get(path).text, hidden="yes").status_code == 303
+    public = client.get(f"/reports/{report['ref']}").text
+    assert "Dupont" not in public and "a" * 64 not in public
+    listed = client.get("/map/list?lang=fr").text
+    assert "Dupont" not in listed
+    staff_page = agent.get(path).text
+    assert "Dupont" in staff_page and "a" * 64 in staff_page and "masqué au public" in staff_page
+    lines = session.scalars(select(ReportEvent.action).where(ReportEvent.report_id == report["id"])).all()
+    assert "description_hidden" in lines and "photo_hidden" in lines
+
+
+def test_the_heartbeat_keeps_a_view_alive_and_an_expired_one_is_not_shown(client, staff_client, session):
+    report = filed(client, "jeanne@example.org")
+    first, second = staff_client("agent", language="en"), staff_client("agent", language="en")
+    path = f"/staff/tickets/{report['ref']}"
+    first.get(path)
+    # Twenty minutes later without a heartbeat, nobody is shown as having it open.
+    session.execute(text("UPDATE ticket_views SET seen_at = now() - interval '20 minutes', "
+                         "opened_at = now() - interval '30 minutes' WHERE report_id = :id"), {"id": report["id"]})
+    session.commit()
+    assert "has had it open since" not in second.get(path).text.replace(second.staff["name"], "")
+    assert first.post(f"{path}/presence").status_code == 204  # the page's script, with the CSRF header
+    assert f"{first.staff['name']} has had it open since" in second.get(path).text
+    # The heartbeat is the API's: without the CSRF header it is refused.
+    del first.headers["X-CSRF-Token"]
+    assert first.post(f"{path}/presence").status_code == 403
