@@ -29,22 +29,25 @@ REPORTS = int(os.environ.get("BENCH_REPORTS", "1000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 PASSWORD = "bench password 123"
 
-RAW_ROWS = f"""
+# The vocabulary's placeholders (@TRIAGE_STATES@...) become the same literals the platform's SQL carries.
+RAW_ROWS = vocabulary.render_sql("""
 SELECT r.* FROM reports r
-WHERE (r.state IN ({vocabulary.sql_list(vocabulary.TRIAGE)}) OR r.service_code IS NULL)
-  AND r.state IN ({vocabulary.sql_list(vocabulary.OPEN)})
+WHERE (r.state IN (@TRIAGE_STATES@) OR r.service_code IS NULL)
+  AND r.state IN (@OPEN_STATES@)
   AND r.category_code = %(category)s AND r.commune_code = %(commune)s
 ORDER BY r.created_at, r.id LIMIT 51
-"""
+""")
 # What else the page reads, in the fewest plain statements: the capped counts of the agent's queues.
-RAW_COUNTS = [
-    f"""SELECT count(*) FROM (SELECT 1 FROM reports r WHERE (r.state IN ({vocabulary.sql_list(vocabulary.TRIAGE)})
-        OR r.service_code IS NULL) AND r.state IN ({vocabulary.sql_list(vocabulary.OPEN)}) LIMIT 1000) x""",
-    f"SELECT count(*) FROM (SELECT 1 FROM reports r WHERE {vocabulary.SQL_PLACEHOLDERS['@OVERDUE@']} LIMIT 1000) x",
+RAW_COUNTS = [vocabulary.render_sql(query) for query in (
+    """SELECT count(*) FROM (SELECT 1 FROM reports r WHERE (r.state IN (@TRIAGE_STATES@)
+        OR r.service_code IS NULL) AND r.state IN (@OPEN_STATES@) LIMIT 1000) x""",
+    "SELECT count(*) FROM (SELECT 1 FROM reports r WHERE @OVERDUE@ LIMIT 1000) x",
     "SELECT count(*) FROM (SELECT 1 FROM reports WHERE state = 'waiting_resident' LIMIT 1000) x",
-    f"""SELECT count(*) FROM (SELECT 1 FROM reports WHERE state IN ({vocabulary.sql_list(vocabulary.DONE)})
+    """SELECT count(*) FROM (SELECT 1 FROM reports WHERE state IN (@DONE_STATES@)
         AND resolved_at IS NOT NULL AND resolved_at > now() - interval '30 days' LIMIT 1000) x""",
-]
+)]
+BUSIEST = vocabulary.render_sql("""SELECT commune_code, category_code, count(*) FROM reports
+WHERE state IN (@TRIAGE_STATES@) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""")
 
 
 def median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
@@ -65,8 +68,7 @@ def main() -> None:
     cur.execute("VACUUM ANALYZE reports")
     cur.execute("SET jit = off")
     # The busiest commune and category of the triage queue: the heaviest realistic filter.
-    cur.execute(f"""SELECT commune_code, category_code, count(*) FROM reports
-                    WHERE state IN ({vocabulary.sql_list(vocabulary.TRIAGE)}) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""")
+    cur.execute(BUSIEST)
     commune, category, matching = cur.fetchone()
     params = {"category": category, "commune": commune}
 

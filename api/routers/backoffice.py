@@ -1,6 +1,6 @@
 """The back office's shell and queues: sign-in and out, the work queues (table and map), saved selections."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -115,7 +115,7 @@ def queue_page(name: str, request: Request, session: SessionDep, found: SignedIn
         return staff_web.problem_page(request, ctx, exc, back=f"/staff/queues/{name}")
     listed = queues.list_(session=session, principal=ctx.me, queue=name, filters=filters)
     refs = [r.ref for r in listed.rows]
-    late = set(queues.late_refs(session=session, refs=refs))
+    late = set(queues.late_refs(listed.rows, datetime.now(UTC)))
     viewers = {ref: {"name": v.name, "since": staff.when(v.opened_at, ctx.lang)[-5:]}
                for ref, v in presence.on_refs(session=session, refs=refs, viewer=ctx.me).items()}
     title = i18n.t(ctx.lang, f"queue.{name}")
