@@ -370,3 +370,17 @@ class TooDeeplyNested(DomainError):
     status = 400
     title_en = "Body nested too deeply"
     title_fr = "Corps trop imbriqué"
+
+
+class EmptyMessage(DomainError):
+    code = "ticket.empty_message"
+    status = 422
+    title_en = "Write the message first"
+    title_fr = "Écrivez d'abord le message"
+
+
+class NoRecipient(DomainError):
+    code = "ticket.no_recipient"
+    status = 409
+    title_en = "Nobody to write to"
+    title_fr = "Personne à qui écrire"

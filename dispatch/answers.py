@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, DateTime, Integer, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import Base
-from core.errors import DomainError, Forbidden
+from core.errors import EmptyMessage, Forbidden, NoRecipient
 from core.users import Principal
 from dispatch import access, notifications, outbox, workflow
 from dispatch.models import Report
@@ -26,20 +26,6 @@ SUBJECTS = {"answer": {"fr": "[Rue Commune] {ref} : réponse du centre de relati
                          "en": "[Rue Commune] {ref}: a question about your report"}}
 REPLY_LINE = {"fr": "Répondez ici : {url}", "en": "Answer here: {url}"}
 TRACK_LINE = {"fr": "Suivre votre signalement : {url}", "en": "Follow your report: {url}"}
-
-
-class EmptyMessage(DomainError):
-    code = "ticket.empty_message"
-    status = 422
-    title_en = "Write the message first"
-    title_fr = "Écrivez d'abord le message"
-
-
-class NoRecipient(DomainError):
-    code = "ticket.no_recipient"
-    status = 409
-    title_en = "Nobody to write to"
-    title_fr = "Personne à qui écrire"
 
 
 class ResponseTemplate(Base):
