@@ -85,20 +85,19 @@ def cookie_staff(request: Request, session: Session) -> tuple[Principal, str] | 
     For server-rendered pages: their forms carry the token in a field (checked by `check_form_csrf`),
     since a plain HTML form cannot send the X-CSRF-Token header.
     """
-    cookie = request.cookies.get(SESSION_COOKIE)
-    read = _read_session(cookie) if cookie else None
-    if read is None:
+    secret = session_secret(request)
+    if secret is None:
         return None
-    staff_id, nonce = read
-    user = session.get(users.StaffUser, staff_id)
-    if user is None or not user.active:
+    try:
+        user = users.user_of_session(session=session, secret=secret)
+    except Unauthenticated:
         return None
-    return users.principal_of(user), csrf_token(nonce)
+    return users.principal_of(user), csrf_token(secret)
 
 
 def check_form_csrf(expected: str, sent: str | None) -> None:
     """A form's CSRF field must be the session's token: another site cannot read it to forge the post."""
-    if not hmac.compare_digest((sent or "").encode("utf-8", "replace"), expected.encode()):
+    if not matches(sent or "", expected):
         raise Forbidden("Missing or wrong CSRF token: reload the page and send the form again",
                         "Jeton CSRF absent ou faux : rechargez la page et renvoyez le formulaire", reason="csrf")
 

@@ -5,10 +5,11 @@ every POST answers with a redirect (POST-redirect-GET) or re-renders the form wi
 domain errors become a message in the staff member's language instead of problem+json.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,14 +81,45 @@ def html(body: str, request: Request, lang: str, status_code: int = 200) -> HTML
     return response
 
 
-def signin_page(request: Request, lang: str, *, error: str | None = None, target: str | None = None) -> HTMLResponse:
-    """The back office's sign-in form (401), coming back to `target` afterwards."""
+def signin_page(request: Request, lang: str, *, error: str | None = None, target: str | None = None,
+                status: int = 401) -> HTMLResponse:
+    """The back office's sign-in form, with its pre-session CSRF token, coming back to `target` afterwards."""
+    from api import origin
     from maps import pages
 
+    nonce, token = origin.login_form_token(request)
     body = pages.render("staff/signin.html", lang=lang, t=i18n.t, page="staff", title=i18n.t(lang, "staff.title"),
                         switch_url=_switch(request, lang), query=f"lang={lang}", me=None, error=error,
-                        next=target or "")
-    return HTMLResponse(body, status_code=401, headers=NO_STORE)
+                        next=target or "", csrf_token=token)
+    response = HTMLResponse(body, status_code=status, headers=NO_STORE)
+    origin.remember_login_nonce(request, response, nonce)
+    return response
+
+
+LoginToken = Annotated[str, Form(alias="csrf_token")]
+
+
+def signin_form(request: Request, session: Session, *, email: str, password: str, lang: str, page: str,
+                token: str, failed: Callable[[str, str, int], HTMLResponse], target: str | None = None) -> Response:
+    """The sign-in form's handler, as the dashboard's (api/routers/pages.py): same-site token, then the session."""
+    from api import origin
+    from api.auth import sign_in
+    from core.errors import Unauthenticated
+
+    lang = lang if lang in i18n.LANGS else "fr"
+    if not origin.login_token_ok(request, token):
+        return failed(lang, i18n.t(lang, "signin.expired"), 403)
+    redirect = RedirectResponse(target or f"/{page}?lang={lang}", status_code=303)
+    try:
+        sign_in(redirect, request, session=session, email=email, password=password)
+    except Unauthenticated as exc:
+        return failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, 401)
+    except DomainError as exc:  # cross-site (403), throttled (429), hashing busy (503)
+        response = failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, exc.status)
+        for key, value in (exc.extra.get("headers") or {}).items():
+            response.headers[key] = value
+        return response
+    return redirect
 
 
 def here(request: Request) -> str:

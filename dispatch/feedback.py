@@ -57,3 +57,9 @@ def answer_question(*, session: Session, ref: str, key: str, token: str, answer:
     workflow.record(session=session, report=report, actor=actor, action="resident_answer", from_state=report.state,
                     to_state=report.state, note=text, public=False, channel="email_link")
     return report
+
+
+def waiting_for_answer(*, session: Session, ref: str) -> bool:
+    """Whether the report waits for its resident's answer to a question (the respond page then asks for it)."""
+    state = session.scalar(select(Report.state).where(Report.ref == ref))
+    return state == workflow.State.WAITING_RESIDENT

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import staff_web
 from api.auth import check_form_csrf, sign_out
 from api.deps import SessionDep
-from api.routers.pages import signin_form
 from api.staff_web import SignedIn
 from core.errors import DomainError, InvalidFilter, NotFound
 from dispatch import bulk, crews, presence, queues, selections
@@ -35,13 +34,14 @@ def home(request: Request, session: SessionDep, found: SignedIn) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, session: SessionDep, email: Annotated[str, Form()], password: Annotated[str, Form()],
-          lang: Annotated[str, Form()] = "fr", next: Annotated[str, Form()] = "") -> Response:  # noqa: A002
+          token: staff_web.LoginToken, lang: Annotated[str, Form()] = "fr",
+          next: Annotated[str, Form()] = "") -> Response:  # noqa: A002
     """The sign-in form: the API's session cookie, then back to the page the staff member asked for."""
-    def failed(lang: str, error: str) -> HTMLResponse:
-        return staff_web.signin_page(request, lang, error=error, target=next)
+    def failed(lang: str, error: str, status: int) -> HTMLResponse:
+        return staff_web.signin_page(request, lang, error=error, target=next, status=status)
 
-    return signin_form(request, session, email=email, password=password, lang=lang, page="staff", failed=failed,
-                       target=staff_web.safe_back(next) if next else None)
+    return staff_web.signin_form(request, session, email=email, password=password, lang=lang, page="staff", token=token,
+                       failed=failed, target=staff_web.safe_back(next) if next else None)
 
 
 @router.post("/logout")
@@ -57,7 +57,7 @@ def logout(request: Request, session: SessionDep, found: SignedIn,
             ctx = StaffContext(lang=lang, me=found[0], csrf=found[1], switch_url=f"/staff?lang={lang}")
             return staff_web.problem_page(request, ctx, exc, back="/staff")
     response = RedirectResponse(f"/staff?lang={lang}", status_code=303)
-    sign_out(response)
+    sign_out(request, response, session=session)
     return response
 
 

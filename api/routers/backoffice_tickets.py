@@ -5,11 +5,10 @@ a stale one (the ticket moved on) also says what changed since they opened it.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from api import staff_web
 from api.auth import CurrentStaff
@@ -22,6 +21,9 @@ from dispatch.duplicates import get_by_ref_or_raise
 from dispatch.models import Report
 from maps import i18n, staff, staff_map, states
 from maps.staff import StaffContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/staff/tickets", include_in_schema=False)
 Version = Annotated[int | None, Form()]
@@ -64,7 +66,7 @@ def _action(action: str, lang: str) -> str:
     return i18n.t(lang, key) if key in i18n.TEXT else action
 
 
-def render_ticket(request: Request, session: Session, ctx: StaffContext, ref: str, *,
+def render_ticket(request: Request, session: "Session", ctx: StaffContext, ref: str, *,
                   typed: dict[str, dict[str, str]] | None = None, exc: DomainError | None = None,
                   template: str | None = None, done: str | None = None) -> Response:
     """The ticket page; with `exc`, the refusal and (when stale) what changed, the agent's input kept."""
@@ -130,7 +132,7 @@ def heartbeat(ref: str, session: SessionDep, me: CurrentStaff) -> Response:
     return Response(status_code=204)
 
 
-def _act(request: Request, session: Session, found: Any, ref: str, csrf_token: str | None, form: str,
+def _act(request: Request, session: "Session", found: Any, ref: str, csrf_token: str | None, form: str,
          typed: dict[str, str], action: Callable[[StaffContext, Report], str]) -> Response:
     """Run one form's action; PRG on success, the page again with the agent's input on a refusal."""
     ctx = staff_web.gate_form(request, session, found, csrf_token)

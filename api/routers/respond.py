@@ -6,7 +6,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.deps import SessionDep
 from dispatch import feedback, publication, workflow
@@ -48,9 +47,8 @@ def respond_page(ref: Ref, r: str, t: str, request: Request, session: SessionDep
     text = TEXT[lang]
     hidden = f'<input type="hidden" name="r" value="{escape(r)}"><input type="hidden" name="t" value="{escape(t)}">'
     action = f"/reports/{escape(ref)}/respond"
-    report = session.scalar(select(Report).where(Report.ref == ref))
     question = ""
-    if report is not None and report.state == workflow.State.WAITING_RESIDENT:
+    if feedback.waiting_for_answer(session=session, ref=ref):
         # The staff's question is in the resident's email; here they answer it, and it joins the history.
         question = (f'<form method="post" action="{action}">{hidden}<input type="hidden" name="action" value="answer">'
                     f'<h2>{text["question"]}</h2><label for="answer">{text["reply"]}</label>'

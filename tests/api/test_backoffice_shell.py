@@ -29,9 +29,10 @@ def test_signed_out_the_back_office_offers_its_sign_in_form(client):
 def test_sign_in_through_the_form_then_the_header_says_who_and_sign_out(client, staff_client, session):
     agent = staff_client("agent", email="desk-agent@staff.example", language="en")
     client.cookies.clear()
+    form = client.get("/staff/queues/overdue?lang=en").text
     answer = client.post("/staff/login", data={"email": "desk-agent@staff.example", "password": STAFF_PASSWORD,
-                                               "lang": "en", "next": "/staff/queues/overdue"},
-                         follow_redirects=False)
+                                               "lang": "en", "next": "/staff/queues/overdue",
+                                               "csrf_token": csrf_of(form)}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/staff/queues/overdue"
     page = client.get("/staff/queues/overdue")
     assert page.status_code == 200, page.text

@@ -1,7 +1,7 @@
 """The back office's own tables: saved queue selections, who has a ticket open, response templates, moderation.
 
 Revision ID: bo0950
-Revises: si0900
+Revises: 1701
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "bo0950"
-down_revision: str | None = "si0900"
+down_revision: str | None = "1701"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
