@@ -101,7 +101,7 @@ LoginToken = Annotated[str, Form(alias="csrf_token")]
 
 def signin_form(request: Request, session: Session, *, email: str, password: str, lang: str, page: str,
                 token: str, failed: Callable[[str, str, int], HTMLResponse], target: str | None = None) -> Response:
-    """The sign-in form's handler, as the dashboard's (api/routers/pages.py): same-site token, then the session."""
+    """The staff pages' one sign-in handler (back office, dashboard, team): same-site token, then the session."""
     from api import origin
     from api.auth import sign_in
     from core.errors import Unauthenticated
@@ -109,7 +109,9 @@ def signin_form(request: Request, session: Session, *, email: str, password: str
     lang = lang if lang in i18n.LANGS else "fr"
     if not origin.login_token_ok(request, token):
         return failed(lang, i18n.t(lang, "signin.expired"), 403)
-    redirect = RedirectResponse(target or f"/{page}?lang={lang}", status_code=303)
+    # Only a path of this site: never an open redirect, whoever calls.
+    safe = target if target and target.startswith("/") and not target.startswith("//") else None
+    redirect = RedirectResponse(safe or f"/{page}?lang={lang}", status_code=303)
     try:
         sign_in(redirect, request, session=session, email=email, password=password)
     except Unauthenticated as exc:

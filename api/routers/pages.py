@@ -1,19 +1,18 @@
 """HTML pages: the public map, its accessible list, the officials' dashboard, the supervisors' team map and the API
 docs; assets served locally."""
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api import origin
-from api.auth import cookie_staff, optional_principal, sign_in
+from api import origin, staff_web
+from api.auth import cookie_staff, optional_principal
 from api.deps import ReadRunnerDep, ReadSessionDep, SessionDep, SettingsDep
 from api.map_params import LANG_COOKIE, AfterId, FilterDep, LangDep
 from api.security import csp_nonce
-from core.errors import DomainError, Unauthenticated
+from core.errors import Unauthenticated
 from core.users import Principal
 from maps import dashboard, i18n, pages, public_map, service, team_map
 from maps.assets import STATIC_DIR
@@ -106,29 +105,6 @@ def _signin_page(request: Request, ctx: PageContext, page: str, error: str | Non
     return response
 
 
-def _signin_form(request: Request, session: "Session", *, email: str, password: str, lang: str, page: str,
-                 token: str, failed: Callable[[str, str, int], HTMLResponse], target: str | None = None) -> Response:
-    """The staff pages' one sign-in handler: same-site form with its token, then the API's sign-in and back."""
-    lang = lang if lang in ("fr", "en") else "fr"
-    if not origin.login_token_ok(request, token):
-        # Another site's form, or one left open past its token's hour: shown again, with a fresh token.
-        return failed(lang, i18n.t(lang, "signin.expired"), 403)
-    safe = target if target and target.startswith("/") and not target.startswith("//") else None
-    redirect = RedirectResponse(safe or f"/{page}?lang={lang}", status_code=303)
-    try:
-        sign_in(redirect, request, session=session, email=email, password=password)
-    except Unauthenticated as exc:
-        return failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, 401)
-    except DomainError as exc:  # cross-site (403), throttled (429), hashing busy (503)
-        response = failed(lang, exc.detail_fr if lang == "fr" else exc.detail_en, exc.status)
-        for key, value in (exc.extra.get("headers") or {}).items():
-            response.headers[key] = value
-        return response
-    return redirect
-
-
-signin_form = _signin_form  # the back office's sign-in (api/routers/backoffice.py) is the same handler
-
 LoginToken = Annotated[str, Form(alias=origin.LOGIN_CSRF_FIELD)]
 
 
@@ -141,7 +117,7 @@ def dashboard_login(request: Request, session: SessionDep, email: Annotated[str,
         ctx = _context(request, session, lang, service.dashboard_filters(ReportFilter()))
         return _signin_page(request, ctx, "dashboard", error, status)
 
-    return _signin_form(request, session, email=email, password=password, lang=lang, page="dashboard",
+    return staff_web.signin_form(request, session, email=email, password=password, lang=lang, page="dashboard",
                         token=csrf_token, failed=failed)
 
 
@@ -174,7 +150,7 @@ def team_login(request: Request, session: SessionDep, email: Annotated[str, Form
     def failed(lang: str, error: str, status: int) -> HTMLResponse:
         return _signin_page(request, _context(request, session, lang, ReportFilter()), "team", error, status)
 
-    return _signin_form(request, session, email=email, password=password, lang=lang, page="team",
+    return staff_web.signin_form(request, session, email=email, password=password, lang=lang, page="team",
                         token=csrf_token, failed=failed)
 
 
