@@ -2,11 +2,13 @@
 
 import ast
 import itertools
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -148,3 +150,15 @@ def test_the_dashboard_counts_overdue_by_the_same_rule(session: Session) -> None
     session.execute(update(Report).where(Report.id == paused.id).values(paused_at=now))
     # The late one and the rejected one (still the resident's problem); the paused clock is not late.
     assert _dashboard_overdue(session) - before == 2
+
+
+def test_the_app_names_the_states_from_the_vocabulary(client: TestClient) -> None:
+    served = client.get("/pwa/app/states.js")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("text/javascript")
+    labels = json.loads(served.text.split("STATE_LABELS = ", 1)[1].rstrip().rstrip(";"))
+    assert labels == {lang: {f"state.{s}": vocabulary.label(s, lang) for s in State} for lang in ("fr", "en")}
+    # Kept offline with the rest of the shell, and no file of the app keeps a second copy of the names.
+    assert "/pwa/app/states.js" in client.get("/sw.js").text
+    copies = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in (ROOT / "mobile_pwa").rglob("*.js")
+              for m in re.finditer(r'"state\.\w+"\s*:', p.read_text(encoding="utf-8"))]
+    assert copies == [], "the app reads the states' names from states.js:\n" + "\n".join(copies)

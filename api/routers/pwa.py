@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from core.settings import PROJECT_ROOT, get_settings
+from dispatch import vocabulary
 from maps.assets import STATIC_DIR as MAPS_STATIC
 
 PWA_DIR = PROJECT_ROOT / "mobile_pwa"
@@ -20,6 +21,8 @@ LEAFLET_URL = "/static/vendor/leaflet"
 # The shell is what the service worker keeps for offline use; the root files are served by this router.
 ROOT_FILES = {"index.html", "manifest.webmanifest", "sw.js"}
 SHELL_SUFFIXES = {".js", ".css", ".png", ".svg", ".json"}
+# Written from dispatch/vocabulary.py when served, so the app names the states as every other surface does.
+STATES_URL = f"{PWA_URL}/app/states.js"
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,6 +40,15 @@ def _shell_files() -> list[tuple[str, Path]]:
 
 
 @lru_cache
+def _states_module() -> str:
+    """The ES module the app's i18n.js imports: each state's name in French and English."""
+    labels = {lang: {f"state.{state.value}": vocabulary.label(state.value, lang) for state in vocabulary.State}
+              for lang in ("fr", "en")}
+    return ("// Written by the platform from dispatch/vocabulary.py (api/routers/pwa.py): do not edit.\n"
+            f"export const STATE_LABELS = {json.dumps(labels, ensure_ascii=False, indent=2)};\n")
+
+
+@lru_cache
 def _index_html() -> str:
     settings = get_settings()
     html = (PWA_DIR / "index.html").read_text(encoding="utf-8")
@@ -47,8 +59,8 @@ def _index_html() -> str:
 @lru_cache
 def _service_worker() -> str:
     """sw.js with the shell's file list and a version that changes whenever any shell byte changes."""
-    urls = ["/", "/manifest.webmanifest"] + [url for url, _ in _shell_files()]
-    digest = hashlib.sha256(_index_html().encode())
+    urls = ["/", "/manifest.webmanifest", STATES_URL] + [url for url, _ in _shell_files()]
+    digest = hashlib.sha256(_index_html().encode() + _states_module().encode())
     for name in ("manifest.webmanifest", "sw.js"):
         digest.update((PWA_DIR / name).read_bytes())
     for url, path in _shell_files():
@@ -74,6 +86,11 @@ def my_reports() -> HTMLResponse:
 def manifest() -> Response:
     return Response((PWA_DIR / "manifest.webmanifest").read_bytes(), media_type="application/manifest+json",
                     headers=NO_CACHE)
+
+
+@router.get(STATES_URL)
+def states_module() -> Response:
+    return Response(_states_module(), media_type="text/javascript", headers=NO_CACHE)
 
 
 @router.get("/sw.js")

@@ -1,4 +1,6 @@
 // French and English text of the app: the browser's language by default, the resident's choice once made.
+// The states' names come from the platform's one vocabulary (dispatch/vocabulary.py), served as states.js.
+import { STATE_LABELS } from "./states.js";
 
 const STRINGS = {
   fr: {
@@ -106,16 +108,6 @@ const STRINGS = {
     "status.sending": "Envoi…",
     "status.refused": "Refusé",
     "status.sent": "Envoyé",
-    "state.new": "nouveau",
-    "state.triaged": "pris en compte",
-    "state.assigned": "attribué",
-    "state.in_progress": "en cours",
-    "state.resolved": "résolu",
-    "state.closed": "clos",
-    "state.rejected": "rejeté",
-    "state.scheduled": "programmé",
-    "state.waiting_resident": "en attente du demandeur",
-    "state.reopened": "rouvert",
     "error.network": "réseau indisponible",
     "crew.title": "Mode équipe",
     "crew.signin": "Connexion des agents",
@@ -332,16 +324,6 @@ const STRINGS = {
     "status.sending": "Sending…",
     "status.refused": "Refused",
     "status.sent": "Sent",
-    "state.new": "new",
-    "state.triaged": "acknowledged",
-    "state.assigned": "assigned",
-    "state.in_progress": "in progress",
-    "state.resolved": "resolved",
-    "state.closed": "closed",
-    "state.rejected": "rejected",
-    "state.scheduled": "scheduled",
-    "state.waiting_resident": "waiting for the resident",
-    "state.reopened": "reopened",
     "error.network": "network unavailable",
     "crew.title": "Crew mode",
     "crew.signin": "Staff sign-in",
@@ -456,6 +438,7 @@ const STRINGS = {
 };
 
 export const LANGS = ["fr", "en"];
+for (const code of LANGS) Object.assign(STRINGS[code], STATE_LABELS[code]);
 const KEY = "rc.lang";
 
 function browserLang() {

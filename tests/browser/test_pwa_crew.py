@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.db import session_factory
-from dispatch import worker, workflow
+from dispatch import vocabulary, worker, workflow
 from tests.browser.crew_support import crew_member, desk, history, point_at, sign_in, ticket_row, triaged_ticket
 from tests.browser.pwa_support import TILE_HOST, axe_violations, block_tiles, geotagged_jpeg, wait_for_worker
 
@@ -257,8 +257,10 @@ def test_a_ticket_changed_meanwhile_is_a_conflict_the_crew_reads_plainly(page, l
     text = conflict.inner_text()
     assert "Le ticket a changé entre-temps" in text
     assert f"vous avez envoyé la version {ticket['version']}" in text
-    assert "pris en compte → programmé" in text and "Programmé jeudi avec la nacelle" in text
-    assert "Le ticket est maintenant : programmé" in text
+    # The states are named as on every other surface (dispatch/vocabulary.py, served to the app as states.js).
+    triaged, scheduled = vocabulary.label("triaged", "fr"), vocabulary.label("scheduled", "fr")
+    assert f"{triaged} → {scheduled}" in text and "Programmé jeudi avec la nacelle" in text
+    assert f"Le ticket est maintenant : {scheduled}" in text
     # The focus moves to the conflict once the screen has been painted again (after the list and the map).
     page.wait_for_function("document.activeElement?.dataset.code === 'ticket.stale_version'", timeout=10_000)
     row = ticket_row(live_server.engine, ticket["id"])
