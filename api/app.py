@@ -12,6 +12,7 @@ from api.observability import RequestContext
 from api.ratelimit import RateLimiter
 from api.routers import (
     addresses,
+    admin,
     agent,
     auth,
     backoffice,
@@ -86,6 +87,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     # The back office's pages (server-rendered, plain forms).
     app.include_router(backoffice.router)
     app.include_router(backoffice_tickets.router)
+    app.include_router(admin.router)
     pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

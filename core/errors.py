@@ -384,3 +384,12 @@ class NoRecipient(DomainError):
     status = 409
     title_en = "Nobody to write to"
     title_fr = "Personne à qui écrire"
+
+
+class InvalidAdminInput(DomainError):
+    """An administration form's value refused; `field` names the input, so the form can point at it."""
+
+    code = "admin.invalid_input"
+    status = 422
+    title_en = "Value refused"
+    title_fr = "Valeur refusée"

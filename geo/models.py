@@ -3,7 +3,7 @@
 from datetime import date
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Date, ForeignKey, Integer, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +51,10 @@ class Category(Base):
     icon: Mapped[str] = mapped_column(Text, default="circle-exclamation")
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50)
     deadline_days: Mapped[int] = mapped_column(Integer, default=10)
+    # What the apps show under the name, to help a resident choose; agent-only ones are not offered to residents.
+    help_fr: Mapped[str | None] = mapped_column(Text)
+    help_en: Mapped[str | None] = mapped_column(Text)
+    agent_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RoutingRule(Base):

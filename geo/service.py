@@ -156,6 +156,9 @@ def explain(*, session: Session, lat: float, lon: float, category: str) -> Expla
                        summary_en=summary[0], summary_fr=summary[1])
 
 
-def list_categories(*, session: Session) -> list[Category]:
-    """Every category, top-level ones first, then by code: what an app offers a resident."""
-    return list(session.scalars(select(Category).order_by(Category.parent_code.nulls_first(), Category.code)))
+def list_categories(*, session: Session, residents: bool = False) -> list[Category]:
+    """Every category, top-level ones first, then by code; with `residents`, only those a resident may choose."""
+    query = select(Category).order_by(Category.parent_code.nulls_first(), Category.code)
+    if residents:
+        query = query.where(Category.agent_only.is_(False))
+    return list(session.scalars(query))

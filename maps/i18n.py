@@ -347,3 +347,15 @@ def negotiate(*, explicit: str | None = None, cookie: str | None = None, accept_
         if primary in LANGS:
             ranked.append((quality, primary))
     return max(ranked, key=lambda r: r[0])[1] if ranked else "fr"
+
+
+def _merge_admin_texts() -> None:
+    """The administration's texts live in their own file, but are looked up through this one catalogue."""
+    from maps.i18n_admin import TEXT as ADMIN
+
+    clash = set(ADMIN) & set(TEXT)
+    assert not clash, f"keys defined twice: {sorted(clash)}"
+    TEXT.update(ADMIN)
+
+
+_merge_admin_texts()

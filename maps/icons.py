@@ -19,3 +19,9 @@ def svg(name: str) -> str:
         path = SVG_DIR / f"{DEFAULT}.svg"
     markup = re.sub(r"<!--.*?-->", "", path.read_text())
     return markup.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+@cache
+def names() -> frozenset[str]:
+    """Every icon a category may name: the vendored files and the aliases."""
+    return frozenset(p.stem for p in SVG_DIR.glob("*.svg")) | frozenset(ALIASES)

@@ -20,10 +20,12 @@ class CategoryPublic(BaseModel):
     name_en: str
     icon: str
     service_code: str | None
+    help_fr: str | None = None
+    help_en: str | None = None
 
 
 @router.get("", response_model=list[CategoryPublic])
 def categories(session: SessionDep, response: Response) -> list[CategoryPublic]:
-    """The category tree, flat: a category with no parent_code is a top-level group."""
+    """The category tree, flat: a category with no parent_code is a top-level group; agent-only ones are left out."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    return [CategoryPublic.model_validate(c) for c in list_categories(session=session)]
+    return [CategoryPublic.model_validate(c) for c in list_categories(session=session, residents=True)]
