@@ -86,14 +86,14 @@ def _apply(session: Session, rule_id: int | None, values: dict[str, Any]) -> tup
         session.add(rule)
         session.flush()
         return rule, None
-    rule = session.scalar(select(RoutingRule).where(RoutingRule.id == rule_id).with_for_update())
-    if rule is None:
+    found = session.scalar(select(RoutingRule).where(RoutingRule.id == rule_id).with_for_update())
+    if found is None:
         raise NotFound(f"No routing rule #{rule_id}", f"Aucune règle d'aiguillage n°{rule_id}")
-    before = audit.fields_of(rule, FIELDS)
+    before = audit.fields_of(found, FIELDS)
     for name, value in checked.items():
-        setattr(rule, name, value)
+        setattr(found, name, value)
     session.flush()
-    return rule, before
+    return found, before
 
 
 def save(*, session: Session, actor: Principal | None, rule_id: int | None, values: dict[str, Any]) -> RoutingRule:

@@ -81,7 +81,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.preview_target": ("Service destinataire", "Service it goes to"),
     "admin.preview_triage": ("file de tri du centre de relation", "the relations centre's triage queue"),
     "admin.preview_changes": ("Ce point changerait de destination.", "This point would go elsewhere."),
-    "admin.preview_same": ("Ce point irait au même endroit qu'aujourd'hui.", "This point would go where it goes today."),
+    "admin.preview_same": ("Ce point irait au même endroit qu'aujourd'hui.",
+                           "This point would go where it goes today."),
     "admin.preview_rule": ("règle n°{id}", "rule #{id}"),
     # audit
     "admin.audit": ("Journal d'audit", "Audit log"),

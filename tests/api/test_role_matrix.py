@@ -220,3 +220,53 @@ def test_back_office_merge_and_assign_per_role(callers, session):
         merged = caller.post(f"/staff/tickets/{duplicate.ref}/merge", follow_redirects=False, data={
             "csrf_token": _csrf(page.text), "version": str(duplicate.version), "into": kept.ref})
         assert (merged.status_code == 303) == (name in {"agent", "admin"}), (name, merged.status_code)
+
+
+# -- administration (/staff/admin): administrators only, every page and every action -----------------------------
+
+def _admin_routes(session):
+    """Every administration route of the app, its path parameters filled with rows that exist."""
+    import importlib
+    import pkgutil
+
+    from sqlalchemy import text
+
+    import api.routers
+
+    known = {"code": "pothole", "rule_id": str(session.execute(text("SELECT min(id) FROM routing_rules")).scalar())}
+    modules = [importlib.import_module(f"api.routers.{m.name}") for m in pkgutil.iter_modules(api.routers.__path__)]
+    for route in [r for module in modules for r in module.router.routes]:
+        path = getattr(route, "path", "")
+        if not path.startswith("/staff/admin"):
+            continue
+        import re
+
+        names = re.findall(r"{(\w+)}", path)
+        assert set(names) <= set(known), f"give the role matrix a value for {names} of {path}"
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, path.format(**known)
+
+
+def test_administration_is_for_administrators_only(callers, session):
+    routes = sorted(set(_admin_routes(session)))
+    assert len([r for r in routes if r[0] == "POST"]) >= 5 and len([r for r in routes if r[0] == "GET"]) >= 7
+    token_of = {name: _csrf(caller.get("/dashboard?lang=en").text) for name, caller in callers.items()}
+    for name, caller in callers.items():
+        for method, path in routes:
+            data = {"csrf_token": token_of[name], "name_fr": "x", "name_en": "x", "service_code": "voirie",
+                    "intent": "save"}
+            answer = (caller.get(f"{path}?lang=en") if method == "GET"
+                      else caller.post(path, data=data, follow_redirects=False))
+            if name == "admin":
+                assert answer.status_code in (200, 303, 422), (method, path, answer.status_code)
+                if method == "POST":  # and without the CSRF field, nothing gets through
+                    forged = caller.post(path, data={k: v for k, v in data.items() if k != "csrf_token"},
+                                         follow_redirects=False)
+                    assert forged.status_code == 403, (path, forged.status_code)
+            else:
+                assert answer.status_code == 403, (name, method, path, answer.status_code)
+                assert "rc-admin-nav" not in answer.text, (name, path)
+    from core.audit import AuditEntry
+
+    actors = {row.actor_id for row in session.query(AuditEntry)}
+    assert actors <= {f"staff:{callers['admin'].staff['id']}"}, actors
