@@ -1,14 +1,12 @@
 """Telling people: reporters hear of triage, scheduling, resolution and reopening; supervisors of overdue tickets.
 
-Every message goes to the outbox in the caller's transaction. Who hears about a ticket comes from the
-recipient sources: by default every reporter with an email who consented (report_reporters x residents);
-other modules may add theirs with `register_recipient_source`.
+Every message goes to the outbox in the caller's transaction. Who hears about a ticket: every reporter and
+follower with an email who consented (dispatch/sql/reporters_with_contact.sql), once per address.
 """
 
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,9 +31,6 @@ class Recipient:
     key: str
 
 
-RecipientSource = Callable[[Session, Report], list[Recipient]]
-
-
 def reporters_with_contact(session: Session, report: Report) -> list[Recipient]:
     """Every reporter of the ticket who gave an email and agreed to be told (intake's residents tables)."""
     rows = session.execute(sql("reporters_with_contact"), {"report_id": report.id}).mappings()
@@ -43,20 +38,11 @@ def reporters_with_contact(session: Session, report: Report) -> list[Recipient]:
                       key=f"r{r['resident_id']}") for r in rows]
 
 
-_SOURCES: list[RecipientSource] = [reporters_with_contact]
-
-
-def register_recipient_source(source: RecipientSource) -> None:
-    if source not in _SOURCES:
-        _SOURCES.append(source)
-
-
 def recipients(*, session: Session, report: Report) -> list[Recipient]:
     """Everyone to tell about this ticket, once per address."""
     seen: dict[str, Recipient] = {}
-    for source in _SOURCES:
-        for recipient in source(session, report):
-            seen.setdefault(recipient.email.lower(), recipient)
+    for recipient in reporters_with_contact(session, report):
+        seen.setdefault(recipient.email.lower(), recipient)
     return list(seen.values())
 
 

@@ -1,6 +1,6 @@
 """Deadlines in working days: weekends, French public holidays (14 July), and the pause while waiting."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dispatch import deadlines, workflow
@@ -69,8 +69,8 @@ def test_triage_sets_the_due_date_and_waiting_for_the_resident_pauses_it(session
 def test_overdue_tickets_are_escalated_once_and_listed_in_one_digest_a_day(session):
     from dispatch import notifications, outbox
 
+    later = make_ticket(session, state="triaged", due_at=at(2026, 1, 6))  # entered first, due last
     late = make_ticket(session, state="assigned", due_at=at(2026, 1, 5))
-    later = make_ticket(session, state="triaged", due_at=at(2026, 1, 6))
     paused = make_ticket(session, state="waiting_resident", due_at=at(2026, 1, 5), paused_at=at(2026, 1, 2))
     done = make_ticket(session, state="resolved", due_at=at(2026, 1, 5))
     demo = make_ticket(session, state="assigned", due_at=at(2026, 1, 5), is_demo=True)
@@ -81,13 +81,16 @@ def test_overdue_tickets_are_escalated_once_and_listed_in_one_digest_a_day(sessi
     assert [e.action for e in history][-1] == "escalated" and not history[-1].public
     assert outbox.pending(session=session, report_id=late.id, kind="email") == []  # no email per ticket
 
-    morning = at(2026, 1, 8, 8)
+    morning = datetime(2026, 1, 8, notifications.DIGEST_HOUR, 0, tzinfo=PARIS)  # 06:00 UTC in winter
     assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 3)) == 0  # not at night
+    assert notifications.escalation_digests(session=session, now=morning - timedelta(minutes=1)) == 0
     assert notifications.escalation_digests(session=session, now=morning) >= 1
     digest = [m for m in outbox.pending(session=session, kind="email")
               if m.payload["to"] == "voirie@ruecommune.example" and "2026-01-08" in m.payload["subject"]]
     assert len(digest) == 1
-    assert late.ref in digest[0].payload["text"] and later.ref in digest[0].payload["text"]
+    text = digest[0].payload["text"]
+    assert late.ref in text and later.ref in text
+    assert text.index(late.ref) < text.index(later.ref)  # the most overdue first
     assert demo.ref not in digest[0].payload["text"] and paused.ref not in digest[0].payload["text"]
     assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 17)) == 0  # once a day
 
