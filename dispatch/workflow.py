@@ -329,6 +329,8 @@ class Sweep:
 
 
 SYSTEM_ACTOR = Principal(kind="system", id=0, role=SYSTEM, name="Rue Commune")
+# Tickets one sweep closes at most: a short transaction, whatever the backlog.
+CLOSE_BATCH = 500
 
 
 def escalate_overdue(*, session: Session, now: datetime | None = None) -> list[int]:
@@ -352,16 +354,17 @@ def escalate_overdue(*, session: Session, now: datetime | None = None) -> list[i
 
 
 def close_expired(*, session: Session, now: datetime | None = None) -> list[int]:
-    """Close resolved tickets whose reopening delay has passed; the outcome stays as it was."""
+    """Close resolved tickets whose reopening delay has passed, oldest first; the outcome stays as it was."""
     moment = now or _now(session)
     limit = moment - timedelta(days=get_settings().reopen_delay_days)
+    # Rows another worker is closing are skipped, not waited for; what is left waits for the next sweep.
     ids = session.scalars(
         select(Report.id).where(Report.state == State.RESOLVED, Report.resolved_at < limit)
-        .order_by(Report.resolved_at).limit(500).with_for_update(skip_locked=True)
+        .order_by(Report.resolved_at).limit(CLOSE_BATCH).with_for_update(skip_locked=True)
     ).all()
     for report_id in ids:
         transition(session=session, report_id=report_id, to=State.CLOSED, actor=SYSTEM_ACTOR, version=None,
-                   note=None, channel="system", check_scope=False)
+                   channel="system")
     return list(ids)
 
 

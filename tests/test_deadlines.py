@@ -3,6 +3,9 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import sessionmaker
+
 from dispatch import deadlines, workflow
 from dispatch.models import DeadlineRule, Report
 from tests.factories import actor, make_ticket
@@ -104,3 +107,84 @@ def test_the_sweep_escalates_the_overdue_closes_the_expired_and_says_which(sessi
     session.refresh(expired)
     session.refresh(recent)
     assert (expired.state, recent.state) == ("closed", "resolved")
+
+
+def test_each_supervisor_of_the_service_gets_the_digest_in_their_language(session, monkeypatch):
+    from core.settings import get_settings
+    from core.users import StaffUser
+    from dispatch import notifications, outbox
+
+    monkeypatch.setenv("RUECOMMUNE_PUBLIC_BASE_URL", "https://ville.example/")  # a trailing slash, as typed
+    get_settings.cache_clear()
+
+    def staff(email, **fields):
+        session.add(StaffUser(email=email, name=email, password_hash="x", active=fields.pop("active", True),
+                              **fields))
+
+    staff("lead-en@staff.example", role="service_staff", service_code="voirie", language="en")
+    staff("gone@staff.example", role="service_staff", service_code="voirie", active=False)
+    staff("other@staff.example", role="service_staff", service_code="proprete")
+    staff("crew@staff.example", role="crew", service_code="voirie")
+    late = make_ticket(session, state="assigned", due_at=at(2026, 1, 5))
+    not_yet = make_ticket(session, state="assigned", due_at=at(2026, 1, 9))  # overdue by now, not on the 8th
+    session.flush()
+    try:
+        assert notifications.escalation_digests(session=session, now=at(2026, 1, 8, 8)) >= 2
+    finally:
+        get_settings.cache_clear()
+    digests = {m.payload["to"]: m.payload for m in outbox.pending(session=session, kind="email")
+               if "2026-01-08" in m.payload["subject"]}
+    assert {"voirie@ruecommune.example", "lead-en@staff.example"} <= set(digests)
+    assert not {"gone@staff.example", "other@staff.example", "crew@staff.example"} & set(digests)
+    assert (digests["lead-en@staff.example"]["lang"], digests["voirie@ruecommune.example"]["lang"]) == ("en", "fr")
+    text = digests["lead-en@staff.example"]["text"]
+    assert f"- {late.ref} (pothole, " in text and not_yet.ref not in text
+    assert f"Confié à une équipe / Assigned to a crew - https://ville.example/staff/tickets/{late.ref}\n" in text
+
+
+def test_closing_takes_the_oldest_expired_first_a_batch_at_a_time(session, monkeypatch):
+    from dispatch.models import ReportEvent
+
+    monkeypatch.setattr(workflow, "CLOSE_BATCH", 2)
+    now = at(2026, 3, 1)
+    limit = now - timedelta(days=workflow.get_settings().reopen_delay_days)
+    # Entered newest first, so that an unordered batch would pick the wrong ones.
+    newest, middle, oldest = (make_ticket(session, state="resolved", resolved_at=limit - timedelta(days=d))
+                              for d in (1, 2, 3))
+    on_the_limit = make_ticket(session, state="resolved", resolved_at=limit)  # not passed yet
+    reopened = make_ticket(session, state="reopened", resolved_at=limit - timedelta(days=30))
+    assert workflow.close_expired(session=session, now=now) == [oldest.id, middle.id]
+    assert workflow.close_expired(session=session, now=now) == [newest.id]
+    assert workflow.close_expired(session=session, now=now) == []
+    for report in (newest, middle, oldest, on_the_limit, reopened):
+        session.refresh(report)
+    assert [r.state for r in (newest, middle, oldest, on_the_limit, reopened)] == [
+        "closed", "closed", "closed", "resolved", "reopened"]
+    closing = session.scalars(select(ReportEvent).where(ReportEvent.report_id == oldest.id)
+                              .order_by(ReportEvent.id.desc())).first()
+    assert (closing.to_state, closing.role, closing.channel) == ("closed", "system", "system")
+
+
+def test_two_sweeps_at_once_skip_each_others_tickets_instead_of_waiting(engine):
+    from dispatch.models import ReportEvent
+    from dispatch.outbox import OutboxMessage
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory() as s:
+        ticket_id = make_ticket(s, state="resolved", resolved_at=at(2026, 1, 5)).id
+    first, second = factory(), factory()
+    try:
+        first.execute(select(Report.id).where(Report.id == ticket_id).with_for_update())  # the other sweep
+        second.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting instead of skipping fails here
+        assert ticket_id not in workflow.close_expired(session=second)
+        second.rollback()
+        first.rollback()
+    finally:
+        first.close()
+        second.close()
+        with factory() as s:
+            s.execute(text("SET LOCAL ruecommune.allow_history_rewrite = 'on'"))
+            s.execute(delete(OutboxMessage).where(OutboxMessage.report_id == ticket_id))
+            s.execute(delete(ReportEvent).where(ReportEvent.report_id == ticket_id))
+            s.execute(delete(Report).where(Report.id == ticket_id))
+            s.commit()

@@ -111,8 +111,9 @@ def test_not_our_responsibility_says_with_whom_and_reopen_clears_it(session):
 def test_a_stale_version_is_refused_saying_what_changed(session):
     report = make_ticket(session, state="triaged")
     other = make_ticket(session, state="triaged")  # another ticket's history is never in the answer
-    workflow.transition(session=session, report_id=other.id, to="assigned", actor=actor("crew", other),
-                        version=other.version, note="autre")
+    for to in ("assigned", "scheduled", "in_progress"):  # ...even at versions past the one the caller read
+        other = workflow.transition(session=session, report_id=other.id, to=to, actor=actor("service_staff", other),
+                                    version=other.version, note="autre")
     seen = workflow.transition(session=session, report_id=report.id, to="assigned", actor=actor("crew", report),
                                version=report.version, note="je prends")
     read_version = seen.version  # the caller read the ticket right after this move: it is not news to them
