@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     export_anonymous_max_rows: int = Field(10_000, description="rows a CSV export gives a caller who is not "
                                                                "signed in (a 400 names the cap past it)")
     export_max_rows: int = Field(1_000_000, description="rows a CSV export gives staff and API keys at most")
+    open311_media_fetch: bool = Field(False, description="the worker fetches the photo an Open311 client names by "
+                                                         "media_url (public addresses only, photo size and type "
+                                                         "checked); the URL itself is always kept as given")
     webhook_allowed_networks: str = Field("", description="webhooks go to public addresses only, except these "
                                                           "networks (CIDRs, comma-separated): a partner's private "
                                                           "network, e.g. 10.20.0.0/16,fd12:3456::/48")

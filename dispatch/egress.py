@@ -153,3 +153,45 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allowed: Sequence
         finally:
             connection.close()
     raise OSError(f"no address of {destination.host} answered: {failure}")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a GET brought back: status, declared type and at most `max_bytes` of body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+class TooLarge(Exception):
+    """The answer is larger than the caller accepts (declared or read): nothing more is read."""
+
+
+def get(url: str, *, max_bytes: int, allowed: Sequence[IPNetwork] = (), timeout: float = 10.0,
+        headers: Mapping[str, str] | None = None) -> Fetched:
+    """GET from a checked destination, reading no more than `max_bytes` (TooLarge past it); no redirect followed.
+
+    Raises RefusedDestination before any byte is sent to a refused address, OSError when unreachable.
+    """
+    destination = resolve(url, allowed)
+    kind = _PinnedHTTPS if destination.scheme == "https" else _PinnedHTTP
+    failure: Exception | None = None
+    for address in destination.addresses:
+        connection = kind(destination.host, destination.port, address=address, timeout=timeout)
+        try:
+            connection.request("GET", destination.target, headers=dict(headers or {}))
+            answer = connection.getresponse()
+            declared = answer.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise TooLarge(f"{url} declares {declared} bytes; at most {max_bytes} are accepted")
+            body = answer.read(max_bytes + 1)
+            if len(body) > max_bytes:
+                raise TooLarge(f"{url} sends more than {max_bytes} bytes")
+            return Fetched(status=answer.status, content_type=(answer.getheader("Content-Type") or "").lower(),
+                           body=body)
+        except (OSError, http.client.HTTPException) as exc:
+            failure = exc
+        finally:
+            connection.close()
+    raise OSError(f"no address of {destination.host} answered: {failure}")

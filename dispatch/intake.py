@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import Forbidden, MissingLocation
 from core.settings import Settings
 from core.users import Principal
-from dispatch import idempotency, places, residents
+from dispatch import idempotency, media, places, residents
 from dispatch import photos as photo_service
 from dispatch import service as reports
 from dispatch.models import Report, Resident
@@ -77,6 +77,10 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
         role=staff.role if staff else None,
     )
     report.entered_by_staff_id = staff_id
+    report.attributes = dict(data.attributes)
+    report.media_url = data.media_url
+    if data.media_url:
+        media.queue_fetch(session=session, report=report)
     if resident is not None:
         residents.attach_reporter(
             session=session, report_id=report.id, resident_id=resident.id, role="original",

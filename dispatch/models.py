@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,6 +71,9 @@ class Report(Base):
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
     # Staff hid the description from the public (dispatch.moderation); staff still read it.
     description_hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Open311: answers to the service's attributes ({code: [values]}) and the media_url, both as the client sent.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    media_url: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportEvent(Base):

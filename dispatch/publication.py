@@ -8,12 +8,12 @@ same rule with the vocabulary's sets written in as literals and `sql_params()` b
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from dispatch import vocabulary
-from dispatch.models import Report
+from dispatch.models import Report, ReportPhoto
 
 RESOLVED_VISIBLE_DAYS = vocabulary.RESOLVED_VISIBLE_DAYS
 SHOWN_WHILE_HANDLED = vocabulary.PUBLIC_OPEN  # @PUBLIC_OPEN_STATES@ in public.sql
@@ -29,6 +29,26 @@ def visible() -> ColumnElement[bool]:
             and_(Report.state.in_(sorted(str(s) for s in SHOWN_AFTER_RESOLUTION)),
                  resolved_at > func.now() - func.make_interval(0, 0, 0, RESOLVED_VISIBLE_DAYS))),
     )
+
+
+def public_description() -> ColumnElement[str | None]:
+    """The description as the public reads it: NULL once staff hid it (dispatch.moderation)."""
+    return case((Report.description_hidden_at.is_(None), Report.description), else_=None).label("description")
+
+
+def shown_description(report: Report) -> str | None:
+    """The same rule on a loaded report: its description, unless staff hid it (or it is empty)."""
+    return None if report.description_hidden_at is not None else (report.description or None)
+
+
+def photo_shown() -> ColumnElement[bool]:
+    """A report's photo the public may see: staff did not hide it (dispatch.moderation)."""
+    return ReportPhoto.hidden_at.is_(None)
+
+
+# The photo the worker fetched from an Open311 media_url (dispatch.media) is added by this actor: hiding
+# that photo hides the media_url too, so the client's URL never shows what staff took down.
+MEDIA_URL_ACTOR = "system:media_url"
 
 
 def sql_params() -> dict[str, Any]:

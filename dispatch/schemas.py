@@ -68,6 +68,10 @@ class ReportIntake(BaseModel):
         "Where, in words; when lat and lon are missing (and no photo has GPS), it is geocoded to place the report"))
     address_id: str | None = Field(default=None, max_length=64, description="A BAN address id, to place the report")
     contact: ContactDetails | None = None
+    attributes: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "Answers to the category's extra questions (Open311 service attributes), code -> values, kept as sent"))
+    media_url: str | None = Field(default=None, max_length=2000, description=(
+        "A photo's URL given by an Open311 client, kept and returned as given"))
 
 
 class AgentReportIntake(ReportIntake):

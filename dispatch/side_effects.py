@@ -8,7 +8,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from dispatch import outbox, photos, webhooks
+from dispatch import media, outbox, photos, webhooks
 
 LISTENERS = (
     ("after_flush", webhooks.queue_events),
@@ -23,6 +23,7 @@ def install() -> None:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
     outbox.register_handler(webhooks.KIND, webhooks.deliver)
+    outbox.register_handler(media.KIND, media.fetch)
 
 
 def installed() -> bool:

@@ -214,7 +214,7 @@ def _report_properties(report: Report, names: dict[str, Category]) -> dict[str, 
         "category_name_en": category.name_en if category else None,
         "state": report.state, "status": vocabulary.open311_status(report.state),
         "commune_code": report.commune_code, "commune_name": report.commune_name,
-        "service_code": report.service_code, "description": report.description or None,
+        "service_code": report.service_code, "description": publication.shown_description(report),
         "created_at": _iso(report.created_at), "updated_at": _iso(report.updated_at),
         "resolved_at": _iso(report.resolved_at),
     }

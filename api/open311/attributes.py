@@ -76,31 +76,32 @@ def read_answers(items: list[tuple[str, str]]) -> dict[str, list[str]]:
     return answers
 
 
-def check_answers(attributes: tuple[Attribute, ...], answers: dict[str, list[str]], french: bool) -> list[str]:
-    """Readable lines 'question: answer' for the report; Open311Error (400) for a missing or invalid answer."""
-    lines = []
+def check_answers(attributes: tuple[Attribute, ...], answers: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The answers to keep, {code: [values]} exactly as sent; Open311Error (400) for a missing or invalid one.
+
+    Answers to codes the service does not ask are dropped; a single-value list keeps its first value.
+    """
+    kept: dict[str, list[str]] = {}
     for attribute in sorted(attributes, key=lambda a: a.order):
         given = [v for v in answers.get(attribute.code, []) if v.strip()]
-        label = attribute.description_fr if french else attribute.description_en
         if not given:
             if attribute.required:
                 raise Open311Error(400, f"attribute[{attribute.code}] is required: {attribute.description_en}")
             continue
         if attribute.values:
-            names = {key: (fr if french else en) for key, fr, en in attribute.values}
-            unknown = [v for v in given if v not in names]
-            if unknown:
-                raise Open311Error(400, f"attribute[{attribute.code}] must be one of {', '.join(names)}")
-            if attribute.datatype == "singlevaluelist":
-                given = given[:1]
-            shown = ", ".join(names[v] for v in given)
+            keys = [key for key, _fr, _en in attribute.values]
+            if any(v not in keys for v in given):
+                raise Open311Error(400, f"attribute[{attribute.code}] must be one of {', '.join(keys)}")
         elif attribute.datatype == "number":
             try:
                 float(given[0].replace(",", "."))
             except ValueError:
                 raise Open311Error(400, f"attribute[{attribute.code}] must be a number") from None
-            shown = given[0]
-        else:
-            shown = given[0]
-        lines.append(f"{label} {shown}")
-    return lines
+        kept[attribute.code] = given if attribute.datatype == "multivaluelist" else given[:1]
+    return kept
+
+
+def returned(attributes: tuple[Attribute, ...], stored: dict[str, list[str]]) -> dict[str, object]:
+    """Stored answers as a GET gives them: one value, or a list for a multi-value list."""
+    multi = {a.code for a in attributes if a.datatype == "multivaluelist"}
+    return {code: (values if code in multi else values[0]) for code, values in stored.items() if values}

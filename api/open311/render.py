@@ -14,7 +14,7 @@ XML_TYPE = "text/xml; charset=utf-8"
 # XML names of the items of each list (Spark convention: a plural element holds singular children).
 ITEM_NAMES = {
     "services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-    "values": "value", "endpoints": "endpoint", "formats": "format",
+    "values": "value", "endpoints": "endpoint", "formats": "format", "service_request_updates": "request_update",
 }
 
 
@@ -63,7 +63,10 @@ def to_xml(root: str, data: Any) -> bytes:
     element = ET.Element(root)
     _fill(element, root, data)
     ET.indent(element)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8", xml_declaration=False)
+    body = ET.tostring(element, encoding="utf-8", xml_declaration=False)
+    # A parser turns a raw CR (and CR LF) into LF: as a character reference it survives, so a description
+    # typed with Windows line breaks reads back byte for byte. Indentation writes LF only.
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body.replace(b"\r", b"&#13;")
 
 
 def respond(fmt: str, root: str, data: Any, status: int = 200) -> Response:

@@ -31,6 +31,7 @@ from api.open311.params import (
     date_range,
     positive_int,
     split_list,
+    w3,
 )
 from api.open311.render import FORMATS, Open311Error, error_response, respond
 from api.open311.settings import get_open311_settings
@@ -40,7 +41,7 @@ from core.errors import DomainError, InvalidContact, NotFound, UnknownCategory
 from core.users import Principal
 from dispatch import intake, publication, residents, vocabulary
 from dispatch import photos as photo_service
-from dispatch.models import Report, ReportPhoto
+from dispatch.models import Report, ReportEvent, ReportPhoto
 from dispatch.schemas import ContactDetails, ReportIntake
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ async def _posted(request: Request) -> tuple[list[tuple[str, str]], list[UploadF
         except Exception:
             raise Open311Error(400, "The XML body could not be read") from None
         fields = root.find("request") if root.find("request") is not None else root
-        items += [(child.tag, (child.text or "").strip()) for child in fields]
+        items += [(child.tag, child.text or "") for child in fields]
     else:
         form = await request.form()
         for key, value in form.multi_items():
@@ -242,6 +243,21 @@ def _first(items: list[tuple[str, str]], *names: str) -> str | None:
         if found:
             return str(found[-1]).strip()
     return None
+
+
+def _raw(items: list[tuple[str, str]], name: str) -> str | None:
+    """The last non-blank value of a field, untouched (its spaces and line breaks kept)."""
+    found = [str(v) for k, v in items if k == name and v is not None and str(v).strip() != ""]
+    return found[-1] if found else None
+
+
+def _media_url(value: str | None) -> str | None:
+    """The client's media_url as given; only http(s) URLs (a javascript: or data: URL is no photo)."""
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE) or len(value) > 2000:
+        raise Open311Error(400, "media_url must be an http:// or https:// URL of 2,000 characters at most")
+    return value
 
 
 def _check_api_key(session: Session, request: Request, key: str | None) -> Principal:
@@ -300,16 +316,16 @@ def _create(fmt: str, request: Request, session: Session, items: list[tuple[str,
     address_id = _first(items, "address_id")
     if (lat is None or lon is None) and not uploads and not address and not address_id:
         raise Open311Error(400, "A location is required: lat and long, address_string or address_id")
-    description = _first(items, "description") or ""
+    # Kept exactly as posted (no trimming, nothing appended): a client reading it back compares it.
+    description = _raw(items, "description") or ""
     if len(description) > 4000:
         raise Open311Error(400, "description is limited to 4,000 characters")
-    lines = attributes.check_answers(attributes.for_category(category.code, category.parent_code),
-                                     attributes.read_answers(items), french)
-    if lines:
-        description = "\n".join([description, "", *lines]).strip()
+    answers = attributes.check_answers(attributes.for_category(category.code, category.parent_code),
+                                       attributes.read_answers(items))
     contact = _contact(items, french)
     data = ReportIntake(lat=lat, lon=lon, category=code, description=description, address_text=address,
-                        address_id=address_id, contact=contact)
+                        address_id=address_id, contact=contact, attributes=answers,
+                        media_url=_media_url(_first(items, "media_url")))
     filed = intake.file(session=session, data=data, uploads=uploads, channel="open311", staff=partner,
                         storage=request.app.state.photo_storage, settings=request.app.state.settings,
                         answer=lambda report: {"service_request_id": report.ref,
@@ -358,20 +374,45 @@ def _render_requests(request: Request, session: Session, rows: Sequence[PublicRe
                      french: bool) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     base = str(request.base_url)
-    media = _first_photos(session, [r.id for r in rows])
-    return [service_request(r, catalogue, french=french, base_url=base, media_path=media.get(r.id)) for r in rows]
+    ids = [r.id for r in rows]
+    media, hidden_media = _first_photos(session, ids), _hidden_media(session, ids)
+    notes = _public_notes(session, ids)
+    return [service_request(r, catalogue, french=french, base_url=base, media_path=media.get(r.id),
+                            media_hidden=r.id in hidden_media, public_note=notes.get(r.id)) for r in rows]
 
 
 def _first_photos(session: Session, report_ids: list[int]) -> dict[int, str]:
-    """The path of each report's first photo (the resident's 'before' ones first), in one query."""
+    """The path of each report's first public photo (the resident's 'before' ones first), in one query."""
     if not report_ids:
         return {}
     rows = session.execute(
         select(ReportPhoto.report_id, ReportPhoto.photo_hash)
-        .where(ReportPhoto.report_id.in_(report_ids))
+        .where(ReportPhoto.report_id.in_(report_ids), publication.photo_shown())
         .ext(distinct_on(ReportPhoto.report_id))
         .order_by(ReportPhoto.report_id, (ReportPhoto.kind != "before"), ReportPhoto.position, ReportPhoto.id))
     return {report_id: photo_service.url(photo_hash, "display") for report_id, photo_hash in rows}
+
+
+def _hidden_media(session: Session, report_ids: list[int]) -> set[int]:
+    """Reports whose photo fetched from the client's media_url staff hid: that URL is not shown either."""
+    if not report_ids:
+        return set()
+    return set(session.scalars(select(ReportPhoto.report_id).where(
+        ReportPhoto.report_id.in_(report_ids), ReportPhoto.added_by == publication.MEDIA_URL_ACTOR,
+        ~publication.photo_shown())))
+
+
+def _public_notes(session: Session, report_ids: list[int]) -> dict[int, str]:
+    """Each report's latest note its author made public (the resident's tracking page shows the same)."""
+    if not report_ids:
+        return {}
+    rows = session.execute(
+        select(ReportEvent.report_id, ReportEvent.note)
+        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.public.is_(True),
+               ReportEvent.note_public.is_(True), ReportEvent.note.is_not(None), ReportEvent.note != "")
+        .ext(distinct_on(ReportEvent.report_id))
+        .order_by(ReportEvent.report_id, ReportEvent.at.desc(), ReportEvent.id.desc()))
+    return {report_id: note for report_id, note in rows}
 
 
 @router.get("/requests.{fmt}")
@@ -426,6 +467,42 @@ def get_request(service_request_id: str, fmt: str, request: Request, session: Se
     return respond(fmt, "service_requests", _render_requests(request, session, [report], _french(request, values)))
 
 
+@router.get("/servicerequestupdates.{fmt}")
+def request_updates(fmt: str, request: Request, session: ReadSessionDep) -> Response:
+    """The public history of public requests (the updates extension FixMyStreet and Mark-a-Spot serve):
+    oldest first within start_date/end_date (default: the last 90 days), page_size at most 1,000."""
+    fmt = _checked_format(fmt)
+    values = _query(request)
+    _jurisdiction(values.get("jurisdiction_id"))
+    french = _french(request, values)
+    page = positive_int(values.get("page"), name="page", default=1, limit=MAX_PAGE)
+    size = positive_int(values.get("page_size"), name="page_size", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+    start, end = date_range(values.get("start_date"), values.get("end_date"), datetime.now(UTC))
+    query = (select(ReportEvent.id, ReportEvent.at, ReportEvent.action, ReportEvent.to_state, ReportEvent.note,
+                    ReportEvent.note_public, Report.ref, Report.state)
+             .join(Report, Report.id == ReportEvent.report_id)
+             .where(publication.visible(), ReportEvent.public.is_(True)))
+    if start is not None:
+        query = query.where(ReportEvent.at >= start)
+    if end is not None:
+        query = query.where(ReportEvent.at <= end)
+    ids = split_list(values.get("service_request_id"))
+    if ids:
+        query = query.where(Report.ref.in_([i.strip().upper() for i in ids]))
+    rows = session.execute(query.order_by(ReportEvent.at, ReportEvent.id).offset((page - 1) * size).limit(size))
+    updates = []
+    for row in rows:
+        state = row.to_state or row.state
+        public_note = row.note if row.note_public and row.note else None
+        updates.append({
+            "update_id": str(row.id), "service_request_id": row.ref, "status": vocabulary.open311_status(state),
+            "updated_datetime": w3(row.at),
+            "description": public_note or vocabulary.description(state, "fr" if french else "en"),
+            "media_url": None,
+        })
+    return respond(fmt, "service_request_updates", updates)
+
+
 @router.get("/tokens/{token}.{fmt}")
 def token(token: str, fmt: str, request: Request, session: SessionDep) -> Response:
     """Every service here is realtime, so a request's token is its service_request_id; clients that always
@@ -442,7 +519,8 @@ def token(token: str, fmt: str, request: Request, session: SessionDep) -> Respon
                   include_in_schema=False)
 def unknown(rest: str, request: Request) -> Response:
     """Anything else under the prefix: 404 (or 405 for a known resource with the wrong method), spec-shaped."""
-    known = re.fullmatch(r"(discovery|services(/[^/]+)?|requests(/[^/]+)?|tokens/[^/]+)\.[A-Za-z0-9]+", rest)
+    known = re.fullmatch(r"(discovery|services(/[^/]+)?|requests(/[^/]+)?|tokens/[^/]+|servicerequestupdates)"
+                         r"\.[A-Za-z0-9]+", rest)
     if known:
         raise Open311Error(405, f"{request.method} is not allowed on {PREFIX}/{rest}")
     raise Open311Error(404, f"No such resource: {PREFIX}/{rest}")

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from api.open311 import attributes
 from api.open311.params import w3
-from dispatch import vocabulary
+from dispatch import publication, vocabulary
 from dispatch.models import Report
 from geo.models import Category, Service
 
 # The public columns of a report, read as plain rows: loading whole Report objects (two geometries parsed
 # per row) cost half the CPU of a 1,000-request page.
-REQUEST_COLUMNS = (Report.id, Report.ref, Report.state, Report.outcome, Report.category_code, Report.description,
+# The description is the public one (NULL once staff hid it): the column itself is never read here.
+REQUEST_COLUMNS = (Report.id, Report.ref, Report.state, Report.outcome, Report.category_code,
+                   publication.public_description(), Report.attributes, Report.media_url,
                    Report.service_code, Report.created_at, Report.updated_at, Report.due_at, Report.address_text,
                    Report.address, Report.address_id, Report.commune_name,
                    func.ST_Y(Report.geom).label("lat"), func.ST_X(Report.geom).label("lon"))
@@ -29,7 +31,9 @@ class PublicRequest(Protocol):
     state: str
     outcome: str | None
     category_code: str
-    description: str
+    description: str | None
+    attributes: dict[str, list[str]]
+    media_url: str | None
     service_code: str | None
     created_at: datetime
     updated_at: datetime
@@ -45,8 +49,11 @@ class PublicRequest(Protocol):
 status_of = vocabulary.open311_status
 
 
-def status_notes(report: PublicRequest, french: bool) -> str:
-    """The finer state, readable, then its code in brackets for machines: 'Intervention en cours [in_progress]'."""
+def status_notes(report: PublicRequest, french: bool, public_note: str | None = None) -> str:
+    """The latest note staff made public in the history, else the finer state, readable, then its code in
+    brackets for machines: 'Intervention en cours [in_progress]'."""
+    if public_note:
+        return public_note
     note = f"{vocabulary.description(report.state, 'fr' if french else 'en')} [{report.state}]"
     if report.outcome:
         note += f" ({report.outcome})"
@@ -102,7 +109,8 @@ class Catalogue:
 
 
 def service_request(report: PublicRequest, catalogue: Catalogue, *, french: bool, base_url: str,
-                    media_path: str | None = None) -> dict[str, Any]:
+                    media_path: str | None = None, media_hidden: bool = False,
+                    public_note: str | None = None) -> dict[str, Any]:
     """A report as a GeoReport service request: every field present (null when unknown), ids as strings.
 
     Only public facts: never the resident's name, email, phone, device or account.
@@ -110,10 +118,10 @@ def service_request(report: PublicRequest, catalogue: Catalogue, *, french: bool
     return {
         "service_request_id": report.ref,
         "status": status_of(report.state),
-        "status_notes": status_notes(report, french),
+        "status_notes": status_notes(report, french, public_note),
         "service_name": catalogue.name(report.category_code, french),
         "service_code": report.category_code,
-        "description": report.description or None,
+        "description": report.description or None,  # exactly as posted; None once staff hid it
         "agency_responsible": catalogue.agency(report.service_code, french),
         "service_notice": None,
         "requested_datetime": w3(report.created_at),
@@ -126,5 +134,21 @@ def service_request(report: PublicRequest, catalogue: Catalogue, *, french: bool
         "zipcode": None,
         "lat": round(report.lat, 7),
         "long": round(report.lon, 7),
-        "media_url": f"{base_url.rstrip('/')}{media_path}" if media_path else None,
+        "media_url": _media_url(report, base_url, media_path, media_hidden),
+        # Answers to the service's attributes as posted (the spec posts them; returning them is ours).
+        "attributes": attributes.returned(attributes.for_category(
+            report.category_code, _parent(catalogue, report.category_code)), report.attributes or {}),
     }
+
+
+def _parent(catalogue: Catalogue, code: str) -> str | None:
+    category = catalogue.categories.get(code)
+    return category.parent_code if category else None
+
+
+def _media_url(report: PublicRequest, base_url: str, media_path: str | None, media_hidden: bool) -> str | None:
+    """The client's media_url exactly as given (unless staff hid the photo fetched from it), else our first
+    public photo."""
+    if report.media_url and not media_hidden:
+        return report.media_url
+    return f"{base_url.rstrip('/')}{media_path}" if media_path else None

@@ -84,3 +84,23 @@ def test_csv_export_without_personal_data(client: TestClient, session: Session) 
     assert mine["category"] == "pothole" and mine["category_name_fr"] == "Nid-de-poule" and mine["status"] == "open"
     assert float(mine["lat"]) == BELLECOUR[0] and mine["created_at"].endswith("Z")
     assert not {"email", "phone", "name", "device_id", "resident"} & set(rows[0])
+
+
+def test_a_description_staff_hid_is_in_no_feature_nor_csv(client: TestClient, session: Session) -> None:
+    from core.users import Principal
+    from dispatch import moderation
+    from dispatch.models import Report
+
+    ref = file(session, BELLECOUR)
+    report = session.query(Report).filter_by(ref=ref).one()
+    report.description = "Le voisin Jean Dupont recommence"
+    session.flush()
+    assert "Jean Dupont" in client.get(f"/ogc/collections/reports/items/{ref}").text
+    moderation.set_description_hidden(session=session, report_id=report.id, hidden=True, version=None,
+                                      actor=Principal(kind="staff", id=1, role="admin", name="Agent"))
+    session.flush()
+    for path in (f"/ogc/collections/reports/items/{ref}", "/ogc/collections/reports/items?limit=1000",
+                 "/ogc/collections/reports/items?f=csv"):
+        body = client.get(path).text
+        assert ref in body and "Jean Dupont" not in body, path
+    assert client.get(f"/ogc/collections/reports/items/{ref}").json()["properties"]["description"] is None

@@ -1,5 +1,8 @@
 """Real Open311 client libraries from PyPI drive the live server: list, definition, post, read back, filters.
 
+A description (accents, guillemets, markup characters, a CR LF, doubled spaces) and a media_url posted by
+civicbot come back identical through all three, in JSON and (georeport) XML.
+
 - georeport (0.3.1): a GeoReport v2 wrapper on requests + xmltodict; JSON and XML; it cannot post.
 - civicbot (0.4.0): its Open311Client; lists, definitions, form POST with attributes, tokens, filters.
 - boston311 (0.1.1): parses every answer into strict pydantic models (address and group must be strings).
@@ -52,7 +55,9 @@ def test_civicbot_full_cycle(civic: Open311Client, live_open311_key: str) -> Non
                          attributes={"volume": "small", "kinds": ["green", "other"]})
     read = civic.get_request(ref)
     assert read is not None and read["status"] == "open" and read["service_code"] == "fallen_tree"
-    assert read["description"].startswith("Platane couché") and "Oui" in read["description"]
+    # the answer is an attribute, never folded into the description
+    assert read["description"] == "Platane couché sur la chaussée" and read["attributes"] == {"blocking": "yes"}
+    assert civic.get_request(dumping)["attributes"] == {"volume": "small", "kinds": ["green", "other"]}
     assert all(value not in str(read) for value in PERSONAL.values())
     assert civic.get_token(ref) == [{"service_request_id": ref, "token": ref}]
     assert [r["service_request_id"] for r in civic.list_requests(service_request_ids=[ref, dumping])] == [
@@ -63,10 +68,19 @@ def test_civicbot_full_cycle(civic: Open311Client, live_open311_key: str) -> Non
     assert ref not in {r["service_request_id"] for r in civic.list_requests(status="closed")}
 
 
+# What a resident types, as typed: every character a careless server would trim, escape or normalise.
+AS_TYPED = "Nid-de-poule « énorme »  rue de la Ré\r\n<b>2 m</b> & 30 cm — près du n°12\tattention"
+MEDIA_URL = "https://photos.example.org/Signalement%20n%C2%B012/IMG_0042.JPG?size=Large&v=2#fragment"
+
+
 def test_georeport_json_and_xml(endpoint: str, civic: Open311Client, live_open311_key: str) -> None:
-    ref = civic_post(civic, live_open311_key, "pothole", BELLECOUR, description="Nid-de-poule rue de la Ré")
+    ref = civic_post(civic, live_open311_key, "pothole", BELLECOUR, description=AS_TYPED, media_url=MEDIA_URL)
+    assert civic.get_request(ref)["description"] == AS_TYPED
+    assert civic.get_request(ref)["media_url"] == MEDIA_URL
     for fmt in ("json", "xml"):
         client = GeoReport(endpoint, jurisdiction="grandlyon.com", output_format=fmt)
+        read = client.get_service_request(ref)
+        assert (read["description"], read["media_url"]) == (AS_TYPED, MEDIA_URL), fmt
         services = client.get_service_list()
         assert "pothole" in {s["service_code"] for s in services}, fmt
         definition = client.get_service_definition("illegal_dumping")
@@ -87,13 +101,15 @@ def test_georeport_json_and_xml(endpoint: str, civic: Open311Client, live_open31
 
 def test_boston311_strict_models(endpoint: str, civic: Open311Client, live_open311_key: str,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    ref = civic_post(civic, live_open311_key, "graffiti", VILLEURBANNE_TOWN_HALL)
+    ref = civic_post(civic, live_open311_key, "graffiti", VILLEURBANNE_TOWN_HALL, description=AS_TYPED,
+                     media_url=MEDIA_URL)
     # The library is written for Boston's endpoint: point its one constant at ours.
     monkeypatch.setattr(boston311.api, "BOSTON_API_ENDPOINT", endpoint + "/")
     services = boston311.api.get_services()
     assert services.get_service_name("graffiti") == "Graffiti / tag"
     request = boston311.api.get_service_request(ref)
     assert isinstance(request, ServiceRequest) and request.service_request_id == ref
+    assert request.description == AS_TYPED and str(request.media_url) == MEDIA_URL
     assert request.requested_datetime.tzinfo is not None and request.address
     recent = boston311.api.get_service_requests(service_code="graffiti",
                                                 start_date=datetime.now(UTC) - timedelta(days=1))
