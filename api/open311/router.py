@@ -403,16 +403,16 @@ def _hidden_media(session: Session, report_ids: list[int]) -> set[int]:
 
 
 def _public_notes(session: Session, report_ids: list[int]) -> dict[int, str]:
-    """Each report's latest note its author made public (the resident's tracking page shows the same)."""
+    """The note of each report's latest public history line, when its author made it public (the resident's
+    tracking page shows the same); a later change of state without a note supersedes it."""
     if not report_ids:
         return {}
     rows = session.execute(
-        select(ReportEvent.report_id, ReportEvent.note)
-        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.public.is_(True),
-               ReportEvent.note_public.is_(True), ReportEvent.note.is_not(None), ReportEvent.note != "")
+        select(ReportEvent.report_id, ReportEvent.note, ReportEvent.note_public)
+        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.public.is_(True))
         .ext(distinct_on(ReportEvent.report_id))
         .order_by(ReportEvent.report_id, ReportEvent.at.desc(), ReportEvent.id.desc()))
-    return {report_id: note for report_id, note in rows}
+    return {report_id: note for report_id, note, note_public in rows if note and note_public}
 
 
 @router.get("/requests.{fmt}")
