@@ -1,7 +1,7 @@
 """Open311: the answers to a service's attributes and the media_url a client gave, kept as sent.
 
 Revision ID: st2000
-Revises: bo0950
+Revises: ad1000
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "st2000"
-down_revision: str | None = "bo0950"
+down_revision: str | None = "ad1000"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
