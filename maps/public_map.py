@@ -14,7 +14,7 @@ PAGE_SIZE = 2000
 CENTRE = (45.76, 4.84)
 MAX_ZOOM = 19
 JS_TEXT_KEYS = ("view", "shown", "loading", "truncated", "truncated_view", "load_error", "col.due", "col.created",
-                "col.resolved", "col.state", "col.commune")
+                "col.resolved", "col.state", "col.commune", "place.found", "place.none", "place.shown")
 
 
 def json_for_html(value: Any) -> str:
@@ -30,12 +30,15 @@ class ReportsLayer(JSCSSMixin):
         {% macro script(this, kwargs) %}
         RueCommune.publicMap({{ this._parent.get_name() }},
             JSON.parse(document.getElementById("rc-config").textContent));
+        RueCommune.mapSearch({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("rc-config").textContent));
         {% endmacro %}
     """)
     default_js = [
         ("markerclusterjs", f"{assets.VENDOR}/leaflet.markercluster/leaflet.markercluster.js"),
         ("ruecommune_dom", f"{assets.STATIC_URL}/dom.js"),
         ("ruecommune_public_map", f"{assets.STATIC_URL}/public_map.js"),
+        ("ruecommune_map_search", f"{assets.STATIC_URL}/map_search.js"),
     ]
     default_css = [
         ("markerclustercss", f"{assets.VENDOR}/leaflet.markercluster/MarkerCluster.css"),
@@ -65,7 +68,8 @@ def config(ctx: PageContext, *, tiles: bool, max_markers: int) -> dict[str, Any]
     cats = ctx.options.categories
     return {
         "lang": lang, "geojson": "/api/v1/map/reports", "communes": "/api/v1/map/communes",
-        "listUrl": "/map/list", "pageSize": min(PAGE_SIZE, max_markers), "max": max_markers, "tiles": tiles,
+        "listUrl": "/map/list", "addresses": "/api/v1/addresses/search",
+        "pageSize": min(PAGE_SIZE, max_markers), "max": max_markers, "tiles": tiles,
         "colours": states.COLOURS, "states": {s: states.label(s, lang) for s in states.STATES},
         "categories": {c["code"]: c["name_fr"] if lang == "fr" else c["name_en"] for c in cats},
         "icons": {c["code"]: icons.svg(c["icon"] or icons.DEFAULT) for c in cats} | {"": icons.svg(icons.DEFAULT)},

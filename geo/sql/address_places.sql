@@ -54,4 +54,10 @@ WHERE a.district IS NOT NULL
 GROUP BY a.city, z.code
 ON CONFLICT (key) DO NOTHING;
 
+-- The word dictionary (migration 1702): how many places have each word (address_places.words is generated).
+DELETE FROM address_words;
+INSERT INTO address_words (word, places)
+SELECT w, count(*) FROM address_places, unnest(words) AS w GROUP BY w;
+
 ANALYZE address_places;
+ANALYZE address_words;
