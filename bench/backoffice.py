@@ -9,8 +9,7 @@ function; and the HTTP page on a live uvicorn, signed in as an agent. The target
 """
 
 import os
-import statistics
-import time
+import re
 import uuid
 from collections.abc import Callable
 
@@ -20,13 +19,15 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.generate import dsn, ensure
-from bench.maps import serve
+from bench.setup import serve
+from bench.timing import Side, compare, load_average, report
 from core import users
 from dispatch import queues, vocabulary
 from dispatch.queues import QueueFilter
 
 REPORTS = int(os.environ.get("BENCH_REPORTS", "1000000"))
-RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+ROW_REF = re.compile(rb'<tr data-ref="([^"]+)"')
 PASSWORD = "bench password 123"
 
 # The vocabulary's placeholders (@TRIAGE_STATES@...) become the same literals the platform's SQL carries.
@@ -50,16 +51,6 @@ BUSIEST = vocabulary.render_sql("""SELECT commune_code, category_code, count(*) 
 WHERE state IN (@TRIAGE_STATES@) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""")
 
 
-def median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     url = ensure(REPORTS)
     raw = psycopg2.connect(dsn(url))
@@ -74,7 +65,8 @@ def main() -> None:
 
     def rows() -> object:
         cur.execute(RAW_ROWS, params)
-        return cur.fetchall()
+        ref = [column[0] for column in cur.description or ()].index("ref")
+        return [row[ref] for row in cur.fetchall()[:50]]
 
     def rows_and_counts() -> object:
         found = rows()
@@ -93,39 +85,43 @@ def main() -> None:
 
     def service_call() -> object:
         with Session(engine) as session:
-            return queues.list_(session=session, principal=me, queue="triage", filters=filters), \
-                queues.counts(session=session, principal=me)
+            page = queues.list_(session=session, principal=me, queue="triage", filters=filters)
+            queues.counts(session=session, principal=me)
+            return [r.ref for r in page.rows]
 
     base, server, thread = serve(url)
     http = httpx.Client(base_url=base, timeout=60)
     http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).raise_for_status()
     path = f"/staff/queues/triage?category={category}&commune={commune}&lang=fr"
 
-    def get(target: str) -> Callable[[], object]:
-        def call() -> object:
+    def get(target: str) -> Callable[[], bytes]:
+        def call() -> bytes:
             answer = http.get(target)
             answer.raise_for_status()
             return answer.content
         return call
 
-    page = get(path)()
-    assert b'<tr data-ref="' in page, "the bench page lists no ticket"  # type: ignore[operator]
-    floor = median_ms(get("/favicon.ico"), runs=50)
-    raw_rows = median_ms(rows)
-    raw_all = median_ms(rows_and_counts)
-    service_ms = median_ms(service_call)
-    http_ms = median_ms(get(path))
-    load = os.getloadavg()
+    def refs_of(page: object) -> list[str]:
+        return [ref.decode() for ref in ROW_REF.findall(page)]  # type: ignore[arg-type]
+
+    same = lambda answer: answer  # noqa: E731  (the sides' answers are lists of references already)
+    sides = [
+        Side("HTTP floor (static file)", get("/favicon.ico")),
+        Side("raw SQL, the page's 50 rows", rows, same),
+        Side("raw SQL, the rows and the navigation's counts", rows_and_counts, same),
+        Side("service (queues.list_ + queues.counts)", service_call, same),
+        Side("HTTP page /staff/queues/triage, filtered", get(path), refs_of),
+    ]
+    assert refs_of(get(path)()), "the bench page lists no ticket"
+    timings = compare(sides, runs=RUNS, warm=2)
     print(f"  {REPORTS:,} reports; triage queue filtered by category {category} and commune {commune} "
-          f"({matching:,} in the queue before the scope); medians of {RUNS} runs", flush=True)
-    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print(f"  HTTP floor (static file)                         {floor:7.1f} ms")
-    print(f"  raw SQL, the page's 50 rows                      {raw_rows:7.1f} ms")
-    print(f"  raw SQL, the rows and the navigation's counts    {raw_all:7.1f} ms")
-    print(f"  service (queues.list_ + queues.counts)           {service_ms:7.1f} ms")
-    print(f"  HTTP page /staff/queues/triage, filtered         {http_ms:7.1f} ms")
+          f"({matching:,} in the queue before the scope); sides alternated, medians of {RUNS} runs; the same "
+          f"50 tickets from every side", flush=True)
+    print(f"  {load_average()}")
+    report(timings)
+    floor, raw_rows, raw_all, _, http_ms = (timings[side.label].median for side in sides)
     target = 1.5 * (raw_all + floor)
-    print(f"  page / (raw rows + floor)      {http_ms / (raw_rows + floor):5.2f}")
+    print(f"  page / (raw rows + floor)        {http_ms / (raw_rows + floor):5.2f}")
     print(f"  page / (raw rows+counts + floor) {http_ms / (raw_all + floor):5.2f}  (target 1.5: "
           f"{'met' if http_ms <= target else 'NOT met'}); under 300 ms: {'yes' if http_ms < 300 else 'NO'}",
           flush=True)

@@ -9,7 +9,6 @@ HTTP floor (a static file) so that "endpoint <= 1.5 x raw + floor" can be read o
 import math
 import os
 import statistics
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,14 +16,12 @@ from datetime import date, timedelta
 
 import httpx
 import psycopg2
-import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from bench.generate import dsn, ensure
+from bench.setup import serve
 from core import users
-from core.pgcluster import free_port
 from dispatch.vocabulary import render_sql
 from maps import service
 from maps.filters import ReportFilter
@@ -107,17 +104,6 @@ def median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
-
-
-def serve(url: str) -> tuple[str, uvicorn.Server, threading.Thread]:
-    engine = create_engine(url, pool_pre_ping=True)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
 
 
 def main() -> None:

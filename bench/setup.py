@@ -4,17 +4,25 @@ and a real server process in front of it."""
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
 import httpx
+import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from bench.generate import database_url
 from core import migrate
 from core.pgcluster import free_port
 from geo.demo import load_territory
+
+
+def bench_port() -> int:
+    """The port a benchmark's server listens on: BENCH_PORT on a shared machine, else any free one."""
+    return int(os.environ.get("BENCH_PORT") or free_port())
 
 
 def bench_database(name: str, *, seed_reports: int = 0) -> str:
@@ -63,8 +71,8 @@ class Server:
 
 
 def start_server(database_url: str, *, env: dict[str, str] | None = None, timeout_s: float = 30) -> Server:
-    """`uvicorn api.app:create_app` on a free port over database_url, ready when /health answers."""
-    port = free_port()
+    """`uvicorn api.app:create_app` on BENCH_PORT (else a free port) over database_url, ready when /health answers."""
+    port = bench_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
@@ -81,3 +89,15 @@ def start_server(database_url: str, *, env: dict[str, str] | None = None, timeou
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("the benchmark server did not start")
+
+
+def serve(url: str) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """The app on uvicorn in a thread of this process (BENCH_PORT, else a free port), once it listens."""
+    engine = create_engine(url, pool_pre_ping=True)
+    port = bench_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
