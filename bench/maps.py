@@ -8,8 +8,6 @@ HTTP floor (a static file) so that "endpoint <= 1.5 x raw + floor" can be read o
 
 import math
 import os
-import statistics
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bench.generate import dsn, ensure
 from bench.setup import serve
+from bench.timing import Side, compare, load_average
 from core import users
 from dispatch.vocabulary import render_sql
 from maps import service
@@ -97,13 +96,8 @@ def tile_of(lat: float, lon: float, z: int) -> tuple[int, int]:
 
 
 def median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
-    fn()  # warm: caches, plans, connection
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    """One side alone, through the shared loop (bench/timing.py)."""
+    return compare([Side("one", fn)], runs=runs)["one"].median
 
 
 def main() -> None:
@@ -151,7 +145,8 @@ def main() -> None:
         return call
 
     floor = median_ms(get("/favicon.ico"), runs=50)
-    print(f"  {REPORTS:,} reports; medians of {RUNS} runs; HTTP floor (static file) {floor:.1f} ms", flush=True)
+    print(f"  {REPORTS:,} reports; medians of {RUNS} runs, sides alternated; HTTP floor (static file) {floor:.1f} ms; "
+          f"{load_average()}", flush=True)
     print(f"  {'figure':<44} {'raw SQL':>9} {'service':>9} {'HTTP':>9}  service/raw  HTTP/(raw+floor)")
     with Session(engine) as session:
         rows = [
@@ -169,9 +164,10 @@ def main() -> None:
              get(f"/tiles/reports/14/{x}/{y}.pbf")),
         ]
         for name, raw_fn, service_fn, http_fn in rows:
-            r = median_ms(raw_fn)
-            s = median_ms(service_fn)
-            h = median_ms(http_fn) if http_fn else float("nan")
+            # The three sides in turn, the order rotating: a burst of load falls on all of them alike.
+            sides = [Side("raw", raw_fn), Side("service", service_fn), Side("http", http_fn)]
+            timings = compare(sides, runs=RUNS)
+            r, s, h = (timings[label].median for label in ("raw", "service", "http"))
             http_ratio = f"{h / (r + floor):>6.2f}" if http_fn else "     -"
             print(f"  {name:<44} {r:7.1f}ms {s:7.1f}ms {h:7.1f}ms  {s / r:>9.2f}  {http_ratio}", flush=True)
         counts = median_ms(sql(RAW_GRID_COUNTS_ONLY, since=since90))
