@@ -1,7 +1,7 @@
 """The geocoder's word index: each place's words, and the words of every place with how many places have each.
 
 Revision ID: 1702
-Revises: bo0950
+Revises: st2000
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "1702"
-down_revision: str | None = "bo0950"
+down_revision: str | None = "st2000"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
