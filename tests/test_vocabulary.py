@@ -87,6 +87,10 @@ INDEXED_SETS = {
     "ix_reports_due_open": vocabulary.OPEN,
     "ix_reports_crew_open_l93": vocabulary.WORKING,
     "ix_reports_triage": vocabulary.TRIAGE,
+    # The queues' count indexes (migration 1703): triage's predicate also says open (TRIAGE is within OPEN).
+    "ix_reports_queue_triage": vocabulary.TRIAGE | vocabulary.OPEN,
+    "ix_reports_queue_overdue": vocabulary.OPEN,
+    "ix_reports_queue_resolved": vocabulary.DONE,
 }
 
 

@@ -26,6 +26,8 @@
     function pick(feature) {
       var c = feature.geometry.coordinates;
       var label = feature.properties.label;
+      clearTimeout(timer);
+      seq += 1;  // an answer still on its way must not open the list again over the map
       input.value = label;
       clear();
       map.setView([c[1], c[0]], ZOOM[feature.properties.type] || 17);
