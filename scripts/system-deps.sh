@@ -26,6 +26,10 @@ fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
 fi
+# The OGC API tests read every collection with GDAL's own client (ogrinfo/ogr2ogr) and check the GeoPackage.
+if ! command -v ogr2ogr >/dev/null 2>&1; then
+  missing+=(gdal-bin)
+fi
 # The tests start a real addok (the BAN's geocoder), which keeps its index in a Redis of its own.
 if [ "$want_browser" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
   missing+=(redis-server)

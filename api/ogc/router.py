@@ -1,20 +1,22 @@
-"""OGC API - Features Part 1 (core + GeoJSON): landing page, conformance, collections, items with bbox,
-datetime and paging, one item; plus a CSV export of reports. Only public facts: no personal data."""
+"""OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0) and Part 2 (CRS84, EPSG:4326, Lambert-93): landing page,
+conformance, collections with their real extents, items with bbox, datetime, crs and paging, one item; plus a
+CSV export of reports. Only public facts (dispatch.publication): no personal data, nothing staff hid."""
 
 import json
-import math
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Numeric, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api import exports
 from api.auth import MaybeStaff
 from api.deps import ReadSessionDep, SettingsDep
+from api.ogc import params as p
 from core.errors import InvalidParameter, NotFound
 from dispatch import publication, vocabulary
 from dispatch.models import Report
@@ -23,15 +25,13 @@ from geo.models import Category, Zone
 router = APIRouter(prefix="/ogc", tags=["open data (OGC API - Features)"])
 
 GEOJSON = "application/geo+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-# GeoJSON pages: the spec clamps a larger limit to the maximum rather than refusing it.
-DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
-# The whole metropolis, generously: the extent announced before any report exists.
-TERRITORY_BBOX = [4.6, 45.55, 5.1, 45.95]
+TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 COLLECTIONS = {
     "reports": ("Signalements publics / Public reports",
@@ -39,6 +39,7 @@ COLLECTIONS = {
     "communes": ("Communes de la Métropole de Lyon / Communes", "Current commune boundaries."),
     "arrondissements": ("Arrondissements de Lyon / Arrondissements", "Current arrondissements of Lyon."),
 }
+ZONE_KINDS = {"communes": "commune", "arrondissements": "arrondissement"}
 CSV_FIELDS = ["ref", "category", "category_name_fr", "category_name_en", "state", "status", "commune_code",
               "commune_name", "service_code", "lat", "lon", "description", "created_at", "updated_at",
               "resolved_at"]
@@ -52,18 +53,29 @@ def _link(href: str, rel: str, type_: str, title: str) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": type_, "title": title}
 
 
-def _json(data: Any, media_type: str = "application/json") -> JSONResponse:
-    return JSONResponse(data, media_type=media_type)
+def _json(data: Any, media_type: str = "application/json", headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(data, media_type=media_type, headers=headers)
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-@router.get("")
-@router.get("/")
+def _day(day: date | None) -> str | None:
+    return f"{day.isoformat()}T00:00:00Z" if day else None
+
+
+def _plain(request: Request) -> None:
+    """The endpoints without query parameters of their own read f alone."""
+    p.check_known(request.query_params, p.COMMON)
+    p.output_format(request.query_params)
+
+
+@router.get("", openapi_extra={"parameters": p.F_PARAMETER})
+@router.get("/", openapi_extra={"parameters": p.F_PARAMETER})
 def landing(request: Request) -> JSONResponse:
     """Landing page: what this service is and where everything is."""
+    _plain(request)
     base = _base(request)
     return _json({
         "title": "Rue Commune: données ouvertes / open data",
@@ -79,9 +91,26 @@ def landing(request: Request) -> JSONResponse:
     })
 
 
-@router.get("/conformance")
-def conformance() -> JSONResponse:
+@router.get("/conformance", openapi_extra={"parameters": p.F_PARAMETER})
+def conformance(request: Request) -> JSONResponse:
+    _plain(request)
     return _json({"conformsTo": CONFORMANCE})
+
+
+def _extent(session: Session, collection_id: str) -> tuple[list[float | None], list[str | None]]:
+    """The collection's real extent: the box of its public geometries, and its time span."""
+    if collection_id == "reports":
+        box = func.ST_Extent(Report.geom)
+        row = session.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box),
+                                     func.min(Report.created_at), func.max(Report.created_at))
+                              .where(publication.visible())).one()
+        return [row[0], row[1], row[2], row[3]], [_iso(row[4]), _iso(row[5])]
+    kind = ZONE_KINDS[collection_id]
+    extent = func.ST_Extent(Zone.geom)
+    row = session.execute(select(func.ST_XMin(extent), func.ST_YMin(extent), func.ST_XMax(extent),
+                                 func.ST_YMax(extent), func.min(Zone.valid_from))
+                          .where(Zone.kind == kind, Zone.valid_to.is_(None))).one()
+    return [row[0], row[1], row[2], row[3]], [_day(row[4]), None]  # current zones: valid from then on
 
 
 def _collection(request: Request, session: Session, collection_id: str) -> dict[str, Any]:
@@ -93,22 +122,21 @@ def _collection(request: Request, session: Session, collection_id: str) -> dict[
     ]
     if collection_id == "reports":
         links.append(_link(f"{base}/items?f=csv", "alternate", "text/csv", "Reports as CSV"))
-        first = session.execute(select(func.min(Report.created_at), func.max(Report.created_at))
-                                .where(publication.visible())).one()
-        interval = [_iso(first[0]), None]
-    else:
-        interval = [None, None]
+    box, interval = _extent(session, collection_id)
+    if box[0] is None:  # no public report yet: the territory they may come from, rather than no box
+        box, _ = _extent(session, "communes")
+    spatial: dict[str, Any] = {"bbox": [[round(float(v), 6) for v in box if v is not None]], "crs": p.CRS84}
     return {
         "id": collection_id, "title": title, "description": description, "itemType": "feature",
-        "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [TERRITORY_BBOX], "crs": CRS84},
-                   "temporal": {"interval": [interval], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
+        "crs": list(p.CRS), "storageCrs": p.CRS84,
+        "extent": {"spatial": spatial, "temporal": {"interval": [interval], "trs": TRS}},
         "links": links,
     }
 
 
-@router.get("/collections")
+@router.get("/collections", openapi_extra={"parameters": p.F_PARAMETER})
 def collections(request: Request, session: ReadSessionDep) -> JSONResponse:
+    _plain(request)
     base = _base(request)
     return _json({
         "links": [_link(f"{base}/collections", "self", "application/json", "Collections")],
@@ -122,88 +150,57 @@ def _known(collection_id: str) -> None:
                        f"Aucune collection {collection_id!r} ; il y a : {', '.join(COLLECTIONS)}")
 
 
-@router.get("/collections/{collection_id}")
+@router.get("/collections/{collection_id}", openapi_extra={"parameters": p.F_PARAMETER})
 def collection(collection_id: str, request: Request, session: ReadSessionDep) -> JSONResponse:
     _known(collection_id)
+    _plain(request)
     return _json(_collection(request, session, collection_id))
+
+
+# -- geometries ----------------------------------------------------------------------------------------
+
+def _envelope(box: p.Box) -> ColumnElement[Any]:
+    """The bbox as a polygon in WGS84, whatever CRS it came in."""
+    envelope = func.ST_MakeEnvelope(box.minx, box.miny, box.maxx, box.maxy, box.srid)
+    return envelope if box.srid == 4326 else func.ST_Transform(envelope, 4326)
+
+
+def _point(crs: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The report's first and second coordinates in the output CRS (lon/lat, lat/lon or x/y)."""
+    srid, digits, lat_first = p.CRS[crs]
+    geom = Report.geom if srid == 4326 else Report.geom_l93
+    x, y = func.round(func.ST_X(geom).cast(Numeric), digits), func.round(func.ST_Y(geom).cast(Numeric), digits)
+    return (y, x) if lat_first else (x, y)
+
+
+def _zone_geometry(crs: str) -> ColumnElement[Any]:
+    """The zone's outline as GeoJSON in the output CRS, snapped to the grid of the digits written and made
+    valid on that grid: rounding alone made Curis-au-Mont-d'Or and Rillieux-la-Pape self-intersect."""
+    srid, digits, lat_first = p.CRS[crs]
+    geom = Zone.geom if srid == 4326 else func.ST_Transform(Zone.geom, srid)
+    on_grid = func.ST_MakeValid(func.ST_ReducePrecision(geom, p.GRID[digits]))
+    snapped = func.ST_Multi(func.ST_CollectionExtract(on_grid, 3))
+    if lat_first:
+        snapped = func.ST_FlipCoordinates(snapped)
+    return func.ST_AsGeoJSON(snapped, digits)
 
 
 # -- items ---------------------------------------------------------------------------------------------
 
-def _bad_bbox(value: str) -> InvalidParameter:
-    return InvalidParameter(f"bbox must be 4 numbers minLon,minLat,maxLon,maxLat: {value!r}",
-                            f"bbox doit compter 4 nombres minLon,minLat,maxLon,maxLat : {value!r}", parameter="bbox")
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    """minLon,minLat,maxLon,maxLat in CRS84 (a 6-number 3D box is accepted; its heights are ignored)."""
-    if not value:
-        return None
-    try:
-        numbers = [float(part) for part in value.split(",")]
-    except ValueError:
-        raise _bad_bbox(value) from None
-    if len(numbers) == 6:
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    # NaN compares false with everything: without the finiteness check it slipped through every bound.
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers) or numbers[1] > numbers[3] \
-            or not (-180 <= numbers[0] <= 180 and -180 <= numbers[2] <= 180 and -90 <= numbers[1] <= 90
-                    and -90 <= numbers[3] <= 90):
-        raise _bad_bbox(value)
-    return numbers[0], numbers[1], numbers[2], numbers[3]
-
-
-def _instant(text: str) -> datetime | None:
-    if text in ("", ".."):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter(f"datetime must be RFC 3339 (2026-01-01T00:00:00Z) or a/b: {text!r}",
-                               f"datetime doit suivre la RFC 3339 (2026-01-01T00:00:00Z) ou a/b : {text!r}",
-                               parameter="datetime") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _interval(value: str | None) -> tuple[datetime | None, datetime | None, bool]:
-    """(start, end, is_instant) from '2026-01-01T00:00:00Z', 'a/b', '../b' or 'a/..'."""
-    if not value:
-        return None, None, False
-    if "/" in value:
-        start, _, end = value.partition("/")
-        return _instant(start), _instant(end), False
-    moment = _instant(value)
-    return moment, moment, True
-
-
-def _number(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be a whole number: {value!r}",
-                               f"{name} doit être un nombre entier : {value!r}", parameter=name) from None
-    if number < (1 if name == "limit" else 0):
-        raise InvalidParameter(f"{name} is too small: {value!r}", f"{name} est trop petit : {value!r}", parameter=name)
-    return number
-
-
-def _limit(value: str | None, default: int, maximum: int, name: str = "limit") -> int:
-    number = _number(value, name)
-    return default if number is None else min(number, maximum)
-
-
-def _reports_query(bbox: tuple[float, float, float, float] | None, start: datetime | None,
-                   end: datetime | None) -> Select[Any]:
-    query = select(Report, func.ST_X(Report.geom), func.ST_Y(Report.geom)).where(publication.visible())
-    if bbox:
-        query = query.where(Report.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326)))
+def _reports_filter(box: p.Box | None, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [publication.visible()]
+    if box:
+        where.append(Report.geom.op("&&")(_envelope(box)))
     if start:
-        query = query.where(Report.created_at >= start)
+        where.append(Report.created_at >= start)
     if end:
-        query = query.where(Report.created_at <= end)
-    return query.order_by(Report.created_at.desc(), Report.id.desc())
+        where.append(Report.created_at <= end)
+    return where
+
+
+def _reports_query(where: list[ColumnElement[bool]], crs: str) -> Select[Any]:
+    x, y = _point(crs)
+    return select(Report, x, y).where(*where).order_by(Report.created_at.desc(), Report.id.desc())
 
 
 def _report_properties(report: Report, names: dict[str, Category]) -> dict[str, Any]:
@@ -220,26 +217,26 @@ def _report_properties(report: Report, names: dict[str, Category]) -> dict[str, 
     }
 
 
-def _report_feature(report: Report, lon: float, lat: float, names: dict[str, Category]) -> dict[str, Any]:
+def _report_feature(report: Report, x: Any, y: Any, names: dict[str, Category]) -> dict[str, Any]:
     return {"type": "Feature", "id": report.ref,
-            "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+            "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
             "properties": _report_properties(report, names)}
 
 
-def _zones_query(kind: str, bbox: tuple[float, float, float, float] | None, start: datetime | None,
-                 end: datetime | None, instant: bool) -> Select[Any]:
-    query = select(Zone, func.ST_AsGeoJSON(Zone.geom, 6)).where(Zone.kind == kind)
+def _zones_filter(kind: str, box: p.Box | None, start: datetime | None,
+                  end: datetime | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Zone.kind == kind]
     if start is None and end is None:
-        query = query.where(Zone.valid_to.is_(None))
+        where.append(Zone.valid_to.is_(None))
     else:  # zones valid at some moment of the interval
         if end is not None:
-            query = query.where(Zone.valid_from <= end.date())
+            where.append(Zone.valid_from <= end.date())
         if start is not None:
-            query = query.where(or_(Zone.valid_to.is_(None), Zone.valid_to > start.date()))
-    if bbox:
-        query = query.where(and_(Zone.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326)),
-                                 func.ST_Intersects(Zone.geom, func.ST_MakeEnvelope(*bbox, 4326))))
-    return query.order_by(Zone.code, Zone.valid_from)
+            where.append(or_(Zone.valid_to.is_(None), Zone.valid_to > start.date()))
+    if box:
+        envelope = _envelope(box)
+        where.append(and_(Zone.geom.op("&&")(envelope), func.ST_Intersects(Zone.geom, envelope)))
+    return where
 
 
 def _zone_feature(zone: Zone, geometry: str) -> dict[str, Any]:
@@ -255,80 +252,99 @@ def _categories(session: Session) -> dict[str, Category]:
     return {c.code: c for c in session.scalars(select(Category))}
 
 
-@router.get("/collections/{collection_id}/items")
+def _content_crs(crs: str) -> dict[str, str]:
+    return {"Content-Crs": f"<{crs}>"}
+
+
+@router.get("/collections/{collection_id}/items", openapi_extra={"parameters": p.ITEMS_PARAMETERS})
 def items(collection_id: str, request: Request, session: ReadSessionDep, settings: SettingsDep,
           caller: MaybeStaff) -> Response:
-    """Features with bbox (CRS84), datetime (instant or interval) and limit/offset paging; f=csv for reports.
-
-    The CSV streams every row asked for, up to a cap that is lower without signing in (400 past it)."""
+    """Features with bbox and bbox-crs, datetime (instant or interval), crs, and limit/offset paging with
+    numberMatched; f=csv for reports. The CSV streams every row asked for, up to a cap that is lower without
+    signing in (400 past it)."""
     _known(collection_id)
-    params = request.query_params
-    fmt = (params.get("f") or "json").lower()
-    csv_wanted = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
+    query = request.query_params
+    p.check_known(query, p.ITEMS)
+    csv_wanted = p.output_format(query, ("json", "csv")) == "csv" or "text/csv" in request.headers.get("accept", "")
     if csv_wanted and collection_id != "reports":
         raise InvalidParameter("CSV is offered for reports only", "Le CSV n'est proposé que pour les signalements",
                                parameter="f")
     if csv_wanted:
-        limit = exports.rows_wanted(_number(params.get("limit"), "limit"), settings=settings, caller=caller)
+        asked = None if query.get("limit") is None else p.number(query.get("limit"), "limit", minimum=1,
+                                                                   maximum=10**9, default=0, clamp=True)
+        limit = exports.rows_wanted(asked, settings=settings, caller=caller)
     else:
-        limit = _limit(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
-    offset = _limit(params.get("offset"), 0, 10**9, "offset")
-    bbox = _bbox(params.get("bbox"))
-    start, end, instant = _interval(params.get("datetime"))
+        limit = p.number(query.get("limit"), "limit", minimum=1, maximum=p.MAX_LIMIT, default=p.DEFAULT_LIMIT,
+                         clamp=True)
+    offset = p.number(query.get("offset"), "offset", minimum=0, maximum=p.MAX_OFFSET, default=0, clamp=False)
+    box = p.bbox(query.get("bbox"), query.get("bbox-crs"))
+    start, end = p.interval(query.get("datetime"))
+    crs = p.crs(query.get("crs"))
+    for unread in ("filter", "filter-lang", "filter-crs", "sortby"):
+        if query.get(unread) is not None:
+            raise InvalidParameter(f"{unread} is not supported yet", f"{unread} n'est pas encore pris en charge",
+                                   parameter=unread)
     if collection_id == "reports":
         names = _categories(session)
-        query = _reports_query(bbox, start, end).offset(offset).limit(limit)
+        where = _reports_filter(box, start, end)
+        page_query = _reports_query(where, crs).offset(offset).limit(limit)
         if csv_wanted:
-            streamed = session.execute(query.execution_options(yield_per=exports.BATCH_ROWS))
+            streamed = session.execute(page_query.execution_options(yield_per=exports.BATCH_ROWS))
             return exports.response("signalements", CSV_FIELDS, _csv_rows(streamed, names))
-        rows = session.execute(query).all()
-        features = [_report_feature(r, lon, lat, names) for r, lon, lat in rows]
+        rows = session.execute(page_query).all()
+        features = [_report_feature(r, x, y, names) for r, x, y in rows]
+        matched = session.execute(select(func.count()).select_from(Report).where(*where)).scalar_one()
     else:
-        kind = "commune" if collection_id == "communes" else "arrondissement"
-        zones = session.execute(_zones_query(kind, bbox, start, end, instant).offset(offset).limit(limit)).all()
+        where = _zones_filter(ZONE_KINDS[collection_id], box, start, end)
+        zones = session.execute(select(Zone, _zone_geometry(crs)).where(*where).order_by(Zone.code, Zone.valid_from)
+                                .offset(offset).limit(limit)).all()
         features = [_zone_feature(z, g) for z, g in zones]
-    return _json(_feature_collection(request, collection_id, features, limit, offset), GEOJSON)
+        matched = session.execute(select(func.count()).select_from(Zone).where(*where)).scalar_one()
+    body = _feature_collection(request, collection_id, features, limit, offset, matched)
+    return _json(body, GEOJSON, _content_crs(crs))
 
 
 def _feature_collection(request: Request, collection_id: str, features: list[dict[str, Any]], limit: int,
-                        offset: int) -> dict[str, Any]:
+                        offset: int, matched: int) -> dict[str, Any]:
     here = f"{_base(request)}/collections/{collection_id}/items"
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
 
     def page(at: int) -> str:
-        from urllib.parse import urlencode
         return here + "?" + urlencode([*kept, ("limit", str(limit)), ("offset", str(at))])
 
     links = [_link(page(offset), "self", GEOJSON, "This page"),
              _link(f"{_base(request)}/collections/{collection_id}", "collection", "application/json", "Collection")]
-    if len(features) == limit:  # a full page: there may be more (no count: it costs more than the page)
+    if offset + len(features) < matched:
         links.append(_link(page(offset + limit), "next", GEOJSON, "Next page"))
     if offset > 0:
         links.append(_link(page(max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))
-    return {"type": "FeatureCollection", "features": features, "numberReturned": len(features),
-            "timeStamp": _iso(datetime.now(UTC)), "links": links}
+    return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
+            "numberReturned": len(features), "timeStamp": _iso(datetime.now(UTC)), "links": links}
 
 
 def _csv_rows(rows: Iterable[Any], names: dict[str, Category]) -> Iterator[list[Any]]:
     for report, lon, lat in rows:
-        values = {**_report_properties(report, names), "lat": round(lat, 7), "lon": round(lon, 7)}
+        values = {**_report_properties(report, names), "lat": float(lat), "lon": float(lon)}
         yield [values[field] for field in CSV_FIELDS]
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}")
+@router.get("/collections/{collection_id}/items/{feature_id}", openapi_extra={"parameters": p.ITEM_PARAMETERS})
 def item(collection_id: str, feature_id: str, request: Request, session: ReadSessionDep) -> JSONResponse:
     """One feature: a report by its reference, a zone by its code."""
     _known(collection_id)
+    p.check_known(request.query_params, p.ITEM)
+    p.output_format(request.query_params)
+    crs = p.crs(request.query_params.get("crs"))
     feature: dict[str, Any] | None = None
     if collection_id == "reports":
-        row = session.execute(select(Report, func.ST_X(Report.geom), func.ST_Y(Report.geom))
-                              .where(Report.ref == feature_id.upper(), publication.visible())).first()
+        x, y = _point(crs)
+        row = session.execute(select(Report, x, y).where(Report.ref == feature_id.upper(),
+                                                         publication.visible())).first()
         if row:
             feature = _report_feature(row[0], row[1], row[2], _categories(session))
     else:
-        kind = "commune" if collection_id == "communes" else "arrondissement"
-        zone = session.execute(select(Zone, func.ST_AsGeoJSON(Zone.geom, 6)).where(
-            Zone.kind == kind, Zone.code == feature_id, Zone.valid_to.is_(None))).first()
+        zone = session.execute(select(Zone, _zone_geometry(crs)).where(
+            Zone.kind == ZONE_KINDS[collection_id], Zone.code == feature_id, Zone.valid_to.is_(None))).first()
         if zone:
             feature = _zone_feature(zone[0], zone[1])
     if feature is None:
@@ -337,4 +353,4 @@ def item(collection_id: str, feature_id: str, request: Request, session: ReadSes
     base = f"{_base(request)}/collections/{collection_id}"
     feature["links"] = [_link(f"{base}/items/{feature_id}", "self", GEOJSON, "This feature"),
                         _link(base, "collection", "application/json", "Collection")]
-    return _json(feature, GEOJSON)
+    return _json(feature, GEOJSON, _content_crs(crs))
