@@ -67,8 +67,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
                                                what=("link requests", "demandes de lien"))
     problems.install(app)
     openapi.install(app)
-    app.add_middleware(BodySizeLimit, multipart_limit=lambda: (
-        app.state.settings.photo_max_count * app.state.settings.photo_max_bytes + 1024 * 1024))
+    app.add_middleware(BodySizeLimit, multipart_limit=lambda: app.state.settings.upload_max_bytes)
     app.add_middleware(SecurityHeaders, tile_url=lambda: app.state.settings.tile_url,
                        script_hashes=csp.FIXED_SCRIPT_HASHES)
     app.add_middleware(RequestContext)

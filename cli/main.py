@@ -18,6 +18,7 @@ app = typer.Typer(help="Rue Commune operator tool.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and the managed PostGIS cluster.", no_args_is_help=True)
 zones_app = typer.Typer(help="Territory zones.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+territory_app = typer.Typer(help="The territory a deployment serves.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Residents' data rights and retention.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing: explain a point, re-route open reports.", no_args_is_help=True)
@@ -25,7 +26,7 @@ keys_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
 addresses_app = typer.Typer(help="Addresses (Base Adresse Nationale) and the geocoder.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (zones_app, "zones"), (demo_app, "demo"), (users_app, "users"),
                   (privacy_app, "privacy"), (routing_app, "routing"), (keys_app, "api-keys"),
-                  (addresses_app, "addresses")):
+                  (addresses_app, "addresses"), (territory_app, "territory")):
     app.add_typer(sub, name=name)
 console = Console(stderr=True)
 
@@ -244,6 +245,19 @@ def demo_load() -> None:
     console.print(f"demo territory loaded; {made} sample reports added (marked is_demo)")
 
 
+@territory_app.command("load")
+def territory_load() -> None:
+    """Load the territory only (58 communes of the Métropole de Lyon, arrondissements, services, sectors):
+    what production needs to route reports, without the demo's sample reports (idempotent)."""
+    from geo.demo import load_territory
+
+    ensure_database()
+    with _progress() as progress, session_scope() as session:
+        task = progress.add_task("territory", total=None)
+        load_territory(session=session, progress=lambda m: progress.update(task, description=m))
+    console.print("territory loaded")
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """A refused operation (unknown role or service, short password...) is one clear line and exit code 1,
@@ -445,8 +459,9 @@ def serve(
 
     ensure_database()
     configure()
+    # Forwarded headers are believed from the trusted proxies only: anyone else could pick their address.
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=True, forwarded_allow_ips=get_settings().trusted_proxies)
 
 
 @app.command()

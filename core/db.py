@@ -3,8 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import get_settings
@@ -34,6 +36,26 @@ def get_read_engine() -> Engine:
     if not url:
         return get_engine()
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+
+
+class ReplicaState(NamedTuple):
+    """A read replica as /ready sees it."""
+
+    available: bool
+    lag_s: float | None
+
+
+def replica_state(session: Session) -> ReplicaState:
+    """Whether the replica behind this session answers and follows a primary, and how many seconds behind it
+    replays (0 when it has replayed all it received: an idle primary is no lag)."""
+    try:
+        standby, lag = session.execute(text(
+            "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+            "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END")).one()
+    except OperationalError:
+        session.rollback()
+        return ReplicaState(available=False, lag_s=None)
+    return ReplicaState(available=bool(standby), lag_s=round(float(lag or 0), 3))
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:

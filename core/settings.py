@@ -127,6 +127,37 @@ class Settings(BaseSettings):
                                                        "partner delays neither email nor other partners")
     metrics_token: str = Field("", description="with a token, /metrics answers only Authorization: Bearer <token>; "
                                                "empty, only a loopback client that came through no proxy")
+    # Behind a reverse proxy the peer is the proxy: only these addresses may say who the client is.
+    trusted_proxies: str = Field("127.0.0.1", description="addresses or CIDRs (comma-separated) whose "
+                                                         "X-Forwarded-For/-Proto are believed: the reverse "
+                                                         "proxy's, never a whole public range")
+    read_replica_max_lag_s: float = Field(30.0, description="with a replica: /ready answers 503 while it replays "
+                                                            "more than this many seconds behind the primary")
+    # Secrets from files (Docker and Swarm secrets): the file's content wins over the plain setting.
+    secret_key_file: Path | None = Field(None, description="file holding RUECOMMUNE_SECRET_KEY (Docker secrets)")
+    database_password_file: Path | None = Field(None, description="file holding the database password, put into "
+                                                                  "RUECOMMUNE_DATABASE_URL and READ_DATABASE_URL")
+    smtp_password_file: Path | None = Field(None, description="file holding RUECOMMUNE_SMTP_PASSWORD")
+    s3_secret_key_file: Path | None = Field(None, description="file holding RUECOMMUNE_S3_SECRET_KEY")
+    metrics_token_file: Path | None = Field(None, description="file holding RUECOMMUNE_METRICS_TOKEN")
+
+    @property
+    def upload_max_bytes(self) -> int:
+        """The largest multipart body accepted: every photo at its largest, plus 1 MiB of form fields (the
+        reverse proxy's body limit, deploy/nginx/nginx.conf, is this in MiB)."""
+        return self.photo_max_count * self.photo_max_bytes + 1024 * 1024
+
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> "Settings":
+        for name in ("secret_key", "smtp_password", "s3_secret_key", "metrics_token"):
+            path = getattr(self, f"{name}_file")
+            if path is not None:
+                setattr(self, name, _read_secret(path))
+        if self.database_password_file is not None:
+            password = _read_secret(self.database_password_file)
+            self.database_url = _with_password(self.database_url, password)
+            self.read_database_url = _with_password(self.read_database_url, password)
+        return self
 
     @model_validator(mode="after")
     def _check_webhook_networks(self) -> "Settings":
@@ -141,6 +172,23 @@ class Settings(BaseSettings):
         if self.geocoder == "ban" and not self.geocoder_url:
             raise ValueError("RUECOMMUNE_GEOCODER=ban needs RUECOMMUNE_GEOCODER_URL")
         return self
+
+
+def _read_secret(path: Path) -> str:
+    """A secret file's content without its trailing newline; a missing or empty file stops the start."""
+    value = path.read_text().rstrip("\n")
+    if not value:
+        raise ValueError(f"secret file {path} is empty")
+    return value
+
+
+def _with_password(url: str, password: str) -> str:
+    """The database URL with this password (an empty URL stays empty: the managed cluster)."""
+    if not url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
 @lru_cache

@@ -14,8 +14,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
 from api.auth import optional_principal
-from api.deps import SessionDep, SettingsDep
+from api.deps import ReadSessionDep, SessionDep, SettingsDep
 from api.observability import OUTBOX_PENDING, OVERDUE_TICKETS, REGISTRY
+from core.db import replica_state
 from core.errors import DomainError, Forbidden
 from core.migrate import head_revision
 from dispatch import vocabulary
@@ -62,13 +63,22 @@ def metrics_reader(request: Request, settings: SettingsDep) -> None:
                     reason="metrics")
 
 
-@router.get("/ready", responses={503: {"description": "not ready: schema behind the code"}})
-def ready(session: SessionDep) -> JSONResponse:
-    """Ready to serve: the database answers and its schema is at the code's migration head."""
+@router.get("/ready", responses={503: {"description": "not ready: schema behind the code, or replica away"}})
+def ready(session: SessionDep, read_session: ReadSessionDep, settings: SettingsDep) -> JSONResponse:
+    """Ready to serve: the database answers, its schema is at the code's migration head, and the read replica
+    (when there is one) answers, follows the primary and replays less than read_replica_max_lag_s behind."""
     current = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     expected = head_revision()
-    body = {"status": "ready" if current == expected else "migrating", "schema": current, "expected": expected}
-    return JSONResponse(body, status_code=200 if current == expected else 503)
+    body: dict[str, object] = {"status": "ready" if current == expected else "migrating", "schema": current,
+                               "expected": expected}
+    if read_session.get_bind() is not session.get_bind():
+        replica = replica_state(read_session)
+        body["replica"] = replica._asdict()
+        caught_up = replica.available and (replica.lag_s or 0) <= settings.read_replica_max_lag_s
+        if current == expected and not caught_up:
+            body["status"] = "replica_behind" if replica.available else "replica_unavailable"
+    return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503,
+                        headers={} if body["status"] == "ready" else {"Retry-After": "5"})
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(metrics_reader)])

@@ -142,3 +142,21 @@ def test_health_tells_engine_versions_to_administrators_only(client, staff_clien
     assert staff_client("agent").get("/health").json() == {"status": "ok"}
     body = staff_client("admin").get("/health").json()
     assert "PostgreSQL 1" in body["postgresql"] and "POSTGIS=" in body["postgis"]
+
+
+def test_ready_says_503_while_the_read_replica_is_away(engine):
+    away = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/nothing",
+                         connect_args={"connect_timeout": 2})
+    with TestClient(create_app(engine, read_engine=away)) as client:
+        response = client.get("/ready")
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.json()["status"] == "replica_unavailable"
+    assert response.json()["replica"] == {"available": False, "lag_s": None}
+
+
+def test_ready_refuses_a_read_database_that_is_no_standby(engine, database_url):
+    primary_again = create_engine(database_url)  # a second engine on the primary: not in recovery
+    with TestClient(create_app(engine, read_engine=primary_again)) as client:
+        body = client.get("/ready").json()
+    primary_again.dispose()
+    assert body["status"] == "replica_unavailable" and body["replica"]["available"] is False
