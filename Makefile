@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint stop system-deps browser-deps bench clean env-example mutation
+.PHONY: run test lint stop system-deps browser-deps bench clean env-example mutation test-deploy lock
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ env-example: $(STAMP)  ## rewrite .env.example from the settings classes' field 
 
 mutation: system-deps $(STAMP)  ## mutmut on geo/service, dispatch/notifications, dispatch/workflow (ONLY='geo.service.*' for some): score per module
 	$(BIN)/python scripts/mutation.py $(ONLY)
+
+test-deploy: $(STAMP)  ## the compose stack on a real Docker engine: build, start, check through the proxy, tear down
+	scripts/test-deploy.sh
+
+# The image's dependencies, pinned with hashes: every platform file of each version, resolved for Linux/3.11.
+UV_COMPILE = SSL_CERT_FILE=$${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt} $(BIN)/uv pip compile \
+	--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_36 --no-header
+lock: $(STAMP)  ## rewrite requirements.lock (and requirements-build.lock) from pyproject.toml's pins
+	$(UV_COMPILE) pyproject.toml -o requirements.lock
+	echo "setuptools==$$($(BIN)/python -c 'import setuptools; print(setuptools.__version__)')" \
+	  | $(UV_COMPILE) - -o requirements-build.lock
 
 stop:  ## stop the managed PostGIS cluster
 	$(BIN)/ruecommune db stop
