@@ -52,6 +52,6 @@ ENV PATH=/opt/ruecommune/bin:$PATH RUECOMMUNE_ENVIRONMENT=production RUECOMMUNE_
 USER 10001:10001
 WORKDIR /var/lib/ruecommune
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
-  CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+HEALTHCHECK --interval=10s --timeout=10s --start-period=120s --retries=6 \
+  CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=9)"]
 CMD ["ruecommune", "serve", "--host", "0.0.0.0"]
