@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from api import ogc, open311, openapi, problems
 from api.limits import BodySizeLimit
 from api.observability import RequestContext
-from api.ratelimit import RateLimiter
+from api.ratelimit import SharedRateLimiter
 from api.routers import (
     addresses,
     admin,
@@ -61,10 +61,14 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     # Pages read settings from here, so one process can serve two apps set differently (tests: tiles off).
     settings = app.state.settings = settings or get_settings()
     app.state.photo_storage = get_storage()
-    app.state.intake_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window_s)
+    # Counted in PostgreSQL: every replica shares a client's count (the client is the address uvicorn
+    # believes, which behind a proxy is the one it forwarded: RUECOMMUNE_TRUSTED_PROXIES).
+    app.state.intake_limiter = SharedRateLimiter(app.state.session_factory, "intake", settings.intake_rate_limit,
+                                                 settings.intake_rate_window_s)
     # Magic links have their own bucket: asking for links never uses up a resident's reports, nor the reverse.
-    app.state.magic_link_limiter = RateLimiter(settings.magic_link_rate_limit, settings.magic_link_rate_window_s,
-                                               what=("link requests", "demandes de lien"))
+    app.state.magic_link_limiter = SharedRateLimiter(
+        app.state.session_factory, "magic_link", settings.magic_link_rate_limit, settings.magic_link_rate_window_s,
+        what=("link requests", "demandes de lien"))
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodySizeLimit, multipart_limit=lambda: app.state.settings.upload_max_bytes)

@@ -6,7 +6,7 @@ from fastapi import Header, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limiter
 from core.users import Principal
 from dispatch import intake
 from dispatch import photos as photo_service
@@ -33,7 +33,7 @@ def client_address(request: Request) -> str:
 def file_report(*, session: Session, request: Request, data: ReportIntake, uploads: list[photo_service.Upload],
                 key: str | None, channel: str, staff: Principal | None = None) -> JSONResponse:
     """One submission through dispatch.intake.file, answered 201 (or the first answer again, replayed)."""
-    limiter: RateLimiter = request.app.state.intake_limiter
+    limiter: Limiter = request.app.state.intake_limiter
     filed = intake.file(
         session=session, data=data, uploads=uploads, channel=channel, staff=staff, key=key,
         storage=request.app.state.photo_storage, settings=request.app.state.settings,

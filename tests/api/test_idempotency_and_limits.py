@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, SharedRateLimiter
 from core.errors import RateLimited
 from dispatch.models import Report
 from dispatch.storage import LocalStorage
@@ -133,6 +133,38 @@ def test_rate_limiter_window_slides():
         limiter.hit("a", now=5)
     assert refused.value.extra["retry_after"] == 5
     limiter.hit("a", now=10.5)
+
+
+def test_two_replicas_share_one_count_per_client_in_postgresql(engine):
+    from core.db import session_factory
+
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM rate_limit"))
+    # Two replicas' limiters: separate objects, separate connections, one database.
+    first, second = (SharedRateLimiter(session_factory(engine), "test", limit=3, window_s=600) for _ in range(2))
+    first.hit("198.51.100.7")
+    second.hit("198.51.100.7")
+    first.hit("198.51.100.7")
+    with pytest.raises(RateLimited) as refused:
+        second.hit("198.51.100.7")
+    assert 1 <= refused.value.extra["retry_after"] <= 600
+    second.hit("198.51.100.8")  # another client has its own count
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM rate_limit")).scalars().all()
+    assert keys and not any("198.51.100" in key for key in keys)  # digests, never the address
+
+
+def test_app_counts_magic_link_requests_across_two_app_instances(engine, client):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = client.app.state.settings.model_copy(update={"magic_link_rate_limit": 2})
+    with TestClient(create_app(engine, settings=settings)) as one, \
+            TestClient(create_app(engine, settings=settings)) as two:
+        answers = [c.post("/api/v1/residents/magic-link", json={"email": "nobody@example.org"}).status_code
+                   for c in (one, two, one)]
+    assert answers == [202, 202, 429]
 
 
 def test_tracking_page_escapes_what_residents_wrote(client):
