@@ -1,7 +1,7 @@
 """Rate-limit windows in PostgreSQL, so every API replica counts a client's requests in the same place.
 
 Revision ID: rl2100
-Revises: st2000
+Revises: 1703
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "rl2100"
-down_revision: str | None = "st2000"
+down_revision: str | None = "1703"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
