@@ -191,6 +191,10 @@ ITEMS_PARAMETERS = [
     _param("crs", "CRS of the geometries answered (Part 2); the Content-Crs header names it.", CRS_SCHEMA,
            "form", False),
     _param("f", "Format: json (GeoJSON), or csv for reports.", {"type": "string", "enum": ["json", "csv"]}),
+    _param("filter", "A CQL2 filter over the collection's queryables (Part 3).", {"type": "string"}),
+    _param("filter-lang", "Language of filter.", {"type": "string", "enum": ["cql2-text", "cql2-json"],
+                                                  "default": "cql2-text"}),
+    _param("filter-crs", "CRS of the filter's geometries.", {"type": "string", "enum": [CRS84], "default": CRS84}),
 ]
 ITEM_PARAMETERS = [ITEMS_PARAMETERS[5], _param("f", "Format.", {"type": "string", "enum": ["json"]})]
 F_PARAMETER = [_param("f", "Format.", {"type": "string", "enum": ["json"]})]

@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import ColumnElement, Numeric, Select, and_, func, or_, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from api import exports
 from api.auth import MaybeStaff
 from api.deps import ReadSessionDep, SettingsDep
+from api.ogc import filtering
 from api.ogc import params as p
 from core.errors import InvalidParameter, NotFound
 from dispatch import publication, vocabulary
@@ -30,6 +32,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *filtering.CONFORMANCE,
 ]
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
@@ -119,6 +122,8 @@ def _collection(request: Request, session: Session, collection_id: str) -> dict[
     links = [
         _link(base, "self", "application/json", "This collection"),
         _link(f"{base}/items", "items", GEOJSON, "Features (GeoJSON)"),
+        _link(f"{base}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
+              "Queryables (CQL2 filter)"),
     ]
     if collection_id == "reports":
         links.append(_link(f"{base}/items?f=csv", "alternate", "text/csv", "Reports as CSV"))
@@ -155,6 +160,15 @@ def collection(collection_id: str, request: Request, session: ReadSessionDep) ->
     _known(collection_id)
     _plain(request)
     return _json(_collection(request, session, collection_id))
+
+
+@router.get("/collections/{collection_id}/queryables", openapi_extra={"parameters": p.F_PARAMETER})
+def queryables(collection_id: str, request: Request) -> JSONResponse:
+    """What a CQL2 filter may name in this collection (Part 3), as a JSON Schema."""
+    _known(collection_id)
+    _plain(request)
+    url = f"{_base(request)}/collections/{collection_id}/queryables"
+    return _json(filtering.queryables(collection_id, url), "application/schema+json")
 
 
 # -- geometries ----------------------------------------------------------------------------------------
@@ -280,28 +294,41 @@ def items(collection_id: str, request: Request, session: ReadSessionDep, setting
     box = p.bbox(query.get("bbox"), query.get("bbox-crs"))
     start, end = p.interval(query.get("datetime"))
     crs = p.crs(query.get("crs"))
-    for unread in ("filter", "filter-lang", "filter-crs", "sortby"):
-        if query.get(unread) is not None:
-            raise InvalidParameter(f"{unread} is not supported yet", f"{unread} n'est pas encore pris en charge",
-                                   parameter=unread)
+    if query.get("sortby") is not None:
+        raise InvalidParameter("sortby is not supported yet", "sortby n'est pas encore pris en charge",
+                               parameter="sortby")
+    condition = filtering.where(collection_id, query.get("filter"), query.get("filter-lang"), query.get("filter-crs"))
+    filtered = [condition] if condition is not None else []
     if collection_id == "reports":
         names = _categories(session)
-        where = _reports_filter(box, start, end)
+        where = _reports_filter(box, start, end) + filtered
         page_query = _reports_query(where, crs).offset(offset).limit(limit)
         if csv_wanted:
             streamed = session.execute(page_query.execution_options(yield_per=exports.BATCH_ROWS))
             return exports.response("signalements", CSV_FIELDS, _csv_rows(streamed, names))
-        rows = session.execute(page_query).all()
+        try:
+            rows = session.execute(page_query).all()
+            matched = session.execute(select(func.count()).select_from(Report).where(*where)).scalar_one()
+        except DataError as exc:  # a filter comparing a date with words: the database says so
+            raise _bad_value(exc) from None
         features = [_report_feature(r, x, y, names) for r, x, y in rows]
-        matched = session.execute(select(func.count()).select_from(Report).where(*where)).scalar_one()
     else:
-        where = _zones_filter(ZONE_KINDS[collection_id], box, start, end)
-        zones = session.execute(select(Zone, _zone_geometry(crs)).where(*where).order_by(Zone.code, Zone.valid_from)
-                                .offset(offset).limit(limit)).all()
+        where = _zones_filter(ZONE_KINDS[collection_id], box, start, end) + filtered
+        try:
+            zones = session.execute(select(Zone, _zone_geometry(crs)).where(*where)
+                                    .order_by(Zone.code, Zone.valid_from).offset(offset).limit(limit)).all()
+            matched = session.execute(select(func.count()).select_from(Zone).where(*where)).scalar_one()
+        except DataError as exc:
+            raise _bad_value(exc) from None
         features = [_zone_feature(z, g) for z, g in zones]
-        matched = session.execute(select(func.count()).select_from(Zone).where(*where)).scalar_one()
     body = _feature_collection(request, collection_id, features, limit, offset, matched)
     return _json(body, GEOJSON, _content_crs(crs))
+
+
+def _bad_value(exc: DataError) -> InvalidParameter:
+    reason = str(exc.orig).splitlines()[0][:300]
+    return InvalidParameter(f"A value of the filter does not fit its queryable: {reason}",
+                            f"Une valeur du filtre ne convient pas à sa propriété : {reason}", parameter="filter")
 
 
 def _feature_collection(request: Request, collection_id: str, features: list[dict[str, Any]], limit: int,
