@@ -16,6 +16,7 @@ from api.routers import (
     agent,
     auth,
     backoffice,
+    backoffice_intake,
     backoffice_tickets,
     categories,
     crews,
@@ -89,6 +90,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.include_router(addresses.router)
     # The back office's pages (server-rendered, plain forms).
     app.include_router(backoffice.router)
+    app.include_router(backoffice_intake.router)
     app.include_router(backoffice_tickets.router)
     app.include_router(admin.router)
     pwa.install(app)

@@ -58,6 +58,34 @@ def _validate(model: type[Model], raw: dict[str, Any]) -> Model:
             [{"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]) from exc
 
 
+async def upload_of(value: UploadFile) -> Upload:
+    """One photo's bytes, refused past the size limit; its type and pixels are checked by intake (photos)."""
+    settings = get_settings()
+    # Read at most one byte past the limit: enough to refuse, never the whole of a huge file.
+    data = await value.read(settings.photo_max_bytes + 1)
+    size = value.size if value.size is not None else len(data)
+    if size > settings.photo_max_bytes:
+        raise PhotoTooLarge(
+            f"{value.filename or 'photo'} is {size / 2**20:.1f} MB; the limit is "
+            f"{settings.photo_max_bytes / 2**20:.0f} MB per photo.",
+            f"{value.filename or 'photo'} fait {size / 2**20:.1f} Mo ; la limite est de "
+            f"{settings.photo_max_bytes / 2**20:.0f} Mo par photo.", limit_bytes=settings.photo_max_bytes)
+    return Upload(data=data, filename=value.filename, content_type=value.content_type)
+
+
+def check_declared_size(request: Request) -> None:
+    """Refuse an absurd body before reading it; each photo's own limit is checked later, file by file."""
+    settings = get_settings()
+    declared = int(request.headers.get("content-length") or 0)
+    ceiling = settings.photo_max_count * settings.photo_max_bytes + 1024 * 1024
+    if declared > ceiling:
+        raise PhotoTooLarge(
+            f"The request is {declared / 2**20:.0f} MB; at most {settings.photo_max_count} photos of "
+            f"{settings.photo_max_bytes / 2**20:.0f} MB each are accepted.",
+            f"La requête fait {declared / 2**20:.0f} Mo ; au plus {settings.photo_max_count} photos de "
+            f"{settings.photo_max_bytes / 2**20:.0f} Mo chacune sont acceptées.", limit_bytes=settings.photo_max_bytes)
+
+
 async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload]]:
     """The submission and its photo uploads (bytes in memory, types still unchecked)."""
     settings = get_settings()
@@ -72,15 +100,7 @@ async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload
             raise TooDeeplyNested("The JSON body is nested too deeply.",
                                   "Le corps JSON est trop profondément imbriqué.") from exc
         return _validate(model, document if isinstance(document, dict) else {"_": document}), []
-    # Refuse an absurd body before reading it; each photo's own limit is checked later, file by file.
-    declared = int(request.headers.get("content-length") or 0)
-    ceiling = settings.photo_max_count * settings.photo_max_bytes + 1024 * 1024
-    if declared > ceiling:
-        raise PhotoTooLarge(
-            f"The request is {declared / 2**20:.0f} MB; at most {settings.photo_max_count} photos of "
-            f"{settings.photo_max_bytes / 2**20:.0f} MB each are accepted.",
-            f"La requête fait {declared / 2**20:.0f} Mo ; au plus {settings.photo_max_count} photos de "
-            f"{settings.photo_max_bytes / 2**20:.0f} Mo chacune sont acceptées.", limit_bytes=settings.photo_max_bytes)
+    check_declared_size(request)
     form = await request.form(max_files=settings.photo_max_count * 2, max_fields=100)
     raw: dict[str, Any] = {}
     contact: dict[str, Any] = {}
@@ -88,16 +108,7 @@ async def read(request: Request, model: type[Model]) -> tuple[Model, list[Upload
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
             if name in PHOTO_FIELDS and (value.filename or value.size):
-                # Read at most one byte past the limit: enough to refuse, never the whole of a huge file.
-                data = await value.read(settings.photo_max_bytes + 1)
-                size = value.size if value.size is not None else len(data)
-                if size > settings.photo_max_bytes:
-                    raise PhotoTooLarge(
-                        f"{value.filename or 'photo'} is {size / 2**20:.1f} MB; the limit is "
-                        f"{settings.photo_max_bytes / 2**20:.0f} MB per photo.",
-                        f"{value.filename or 'photo'} fait {size / 2**20:.1f} Mo ; la limite est de "
-                        f"{settings.photo_max_bytes / 2**20:.0f} Mo par photo.", limit_bytes=settings.photo_max_bytes)
-                uploads.append(Upload(data=data, filename=value.filename, content_type=value.content_type))
+                uploads.append(await upload_of(value))
             continue
         if value == "":
             continue

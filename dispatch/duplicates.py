@@ -34,16 +34,26 @@ def get_by_ref_or_raise(*, session: Session, ref: str) -> Report:
     return report
 
 
-def follow(*, session: Session, report: Report, resident: Resident, contact_consent: bool, channel: str) -> Report:
-    """The resident follows an existing report instead of filing the same problem again."""
+def follow(*, session: Session, report: Report, resident: Resident, contact_consent: bool, channel: str,
+           actor: Principal | None = None) -> Report:
+    """The resident follows an existing report instead of filing the same problem again, and is told so.
+
+    `actor` is the agent who added them on their behalf (the history says who did it), else the resident.
+    """
+    from dispatch import notifications
+
     if report.merged_into_id is not None:
         report = session.get_one(Report, report.merged_into_id)
     residents.attach_reporter(session=session, report_id=report.id, resident_id=resident.id, role="follower",
                               contact_consent=contact_consent, channel=channel)
     # No personal data in the history: the resident is named by record id, visible to staff only.
-    session.add(ReportEvent(report_id=report.id, action="follower_added", actor_kind="resident",
-                            actor_id=str(resident.id), channel=channel, public=False))
+    by_staff = actor is not None and actor.kind == "staff"
+    session.add(ReportEvent(report_id=report.id, action="follower_added",
+                            actor_kind="staff" if by_staff else "resident",
+                            actor_id=actor.actor_id if by_staff and actor else str(resident.id),
+                            role=actor.role if by_staff and actor else None, channel=channel, public=False))
     session.flush()
+    notifications.acknowledge(session=session, report=report, resident_id=resident.id, followed=True)
     return report
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import Forbidden, MissingLocation
 from core.settings import Settings
 from core.users import Principal
-from dispatch import idempotency, media, places, residents
+from dispatch import idempotency, media, notifications, places, residents
 from dispatch import photos as photo_service
 from dispatch import service as reports
 from dispatch.models import Report, Resident
@@ -82,13 +82,17 @@ def submit(*, session: Session, data: ReportIntake, processed: Sequence[photo_se
     if data.media_url:
         media.queue_fetch(session=session, report=report)
     if resident is not None:
-        residents.attach_reporter(
-            session=session, report_id=report.id, resident_id=resident.id, role="original",
-            contact_consent=bool(data.contact and data.contact.consent_updates), channel=channel)
+        # A record the agent found already holds the resident's answer: they are not asked again.
+        consent = (data.contact.consent_updates if data.contact is not None
+                   else residents.consents(session=session, resident_id=resident.id).get("report_updates", False))
+        residents.attach_reporter(session=session, report_id=report.id, resident_id=resident.id, role="original",
+                                  contact_consent=bool(consent), channel=channel)
     for photo in processed:
         photo_service.attach(session=session, report=report, upload=photo, kind="before", history=False,
                              actor_kind=staff.kind if staff else "resident", storage=storage)
     session.flush()
+    # The same acknowledgement on every channel, queued in this transaction (sent only if it commits).
+    notifications.acknowledge(session=session, report=report)
     return report
 
 

@@ -161,6 +161,47 @@ def on_transition(*, session: Session, report: Report, event: ReportEvent) -> in
     return queued
 
 
+ACKNOWLEDGEMENTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "received": "Nous avons bien reçu votre signalement {ref} ({category}) ; il est transmis au service "
+                    "compétent.",
+        "followed": "Votre demande rejoint le signalement {ref} ({category}), déjà connu de nos services : vous "
+                    "serez informé de son avancement.",
+        "subject_received": "[Rue Commune] {ref} : signalement reçu",
+        "subject_followed": "[Rue Commune] {ref} : vous suivez ce signalement",
+    },
+    "en": {
+        "received": "We have received your report {ref} ({category}); it is on its way to the competent service.",
+        "followed": "Your request joins report {ref} ({category}), already known to our services: you will hear "
+                    "how it progresses.",
+        "subject_received": "[Rue Commune] {ref}: report received",
+        "subject_followed": "[Rue Commune] {ref}: you follow this report",
+    },
+}
+
+
+def acknowledge(*, session: Session, report: Report, resident_id: int | None = None, followed: bool = False) -> int:
+    """Tell the reporters who agreed to hear from us that their report arrived, whatever the channel; with
+    `resident_id`, only that resident (who just joined as a follower). Returns how many were queued."""
+    kind = "followed" if followed else "received"
+    queued = 0
+    for recipient in recipients(session=session, report=report):
+        if resident_id is not None and recipient.key != f"r{resident_id}":
+            continue
+        lang = recipient.language
+        t, ack = TEXTS[lang], ACKNOWLEDGEMENTS[lang]
+        category, _ = _names(session, report, lang)
+        lines = [t["hello"], "", ack[kind].format(ref=report.ref, category=category),
+                 t["where"].format(address=where(report)), "",
+                 t["track"].format(url=links(report, recipient)["track"]), "", t["bye"]]
+        payload = {"to": recipient.email, "subject": ack[f"subject_{kind}"].format(ref=report.ref),
+                   "text": "\n".join(lines), "lang": lang, "headers": {"X-RueCommune-Ref": report.ref}}
+        if outbox.enqueue(session=session, kind="email", payload=payload, report_id=report.id,
+                          dedupe_key=f"report:{report.id}:{kind}:{recipient.email.lower()}") is not None:
+            queued += 1
+    return queued
+
+
 # Supervisors read the day's digest of overdue tickets from this hour on (Paris time).
 DIGEST_HOUR = 7
 PARIS = ZoneInfo("Europe/Paris")

@@ -49,3 +49,12 @@ def _territory() -> str:
     from core.settings import get_settings
 
     return get_settings().territory_name
+
+
+def choices(*, session: Session, address_text: str, limit: int = 6) -> list[Place]:
+    """The addresses an agent may pick for what the caller said, precise enough to send a crew to, best first."""
+    text = address_text.strip()
+    if not text:
+        return []
+    found = get_geocoder().search(session=session, query=text, limit=limit)
+    return [p for p in found if p.type in PRECISE and p.score >= MIN_SCORE]

@@ -321,3 +321,20 @@ def verify_email(*, session: Session, email: str) -> Resident | None:
     candidate.email_verified_at = _now()
     session.flush()
     return candidate
+
+
+def search_by_name(*, session: Session, name: str, limit: int = 20) -> Sequence[Resident]:
+    """Records whose name holds these words (accents and case aside), for an agent to confirm with the caller.
+
+    As `search`: only residents who said "remember me" are recognised. rc_fold keeps only letters, digits and
+    spaces, so nothing typed acts as a LIKE wildcard.
+    """
+    from sqlalchemy import func
+
+    words = " ".join(name.split())
+    if len(words) < 2:
+        return []
+    found = session.scalars(select(Resident).where(
+        func.rc_fold(Resident.name).like(func.concat("%", func.rc_fold(words), "%")),
+        Resident.merged_into_id.is_(None)).order_by(Resident.id).limit(limit * 3)).all()
+    return [r for r in found if remembers(session=session, resident_id=r.id)][:limit]

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CHANNELS = ("app", "web", "phone", "counter", "email", "commune_office", "open311")
+CHANNELS = ("app", "web", "phone", "counter", "email", "letter", "commune_office", "open311")
 
 
 class ReportCreate(BaseModel):
@@ -77,7 +77,7 @@ class ReportIntake(BaseModel):
 class AgentReportIntake(ReportIntake):
     """A report an agent enters on a resident's behalf (phone, counter, email, commune office)."""
 
-    channel: Literal["phone", "counter", "email", "commune_office", "web"] = "phone"
+    channel: Literal["phone", "counter", "email", "letter", "commune_office", "web"] = "phone"
     resident_id: int | None = Field(default=None, description="A resident the agent found (within their scope) "
                                     "and confirmed with the caller")
     email_verified: bool = Field(default=False, description="Refused when true: only the resident confirms an "

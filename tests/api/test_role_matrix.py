@@ -270,3 +270,79 @@ def test_administration_is_for_administrators_only(callers, session):
 
     actors = {row.actor_id for row in session.query(AuditEntry)}
     assert actors <= {f"staff:{callers['admin'].staff['id']}"}, actors
+
+
+# -- the new request entered on a resident's behalf (/staff/new) -------------------------------------------------
+
+ENTERS_REQUESTS = {"agent", "admin", "lyon_staff", "villeurbanne_staff"}
+NEW_REQUEST = {"channel": "counter", "category": "graffiti", "description": "Tag au guichet", "lat": "45.7578",
+               "lon": "4.832", "step": "file", "lang": "en"}
+
+
+def _file_new(caller, data):
+    """Record a new request; when the form first shows similar reports nearby, record anyway (as an agent would)."""
+    import re
+
+    answer = caller.post("/staff/new", follow_redirects=False, data=data)
+    seen = re.search(r'name="seen" value="([^"]+)"', answer.text) if answer.status_code == 200 else None
+    if seen:
+        answer = caller.post("/staff/new", follow_redirects=False, data={**data, "seen": seen.group(1)})
+    return answer
+
+
+def test_new_request_page_and_form_per_role(callers, session):
+    from sqlalchemy import select
+
+    from dispatch.models import Report
+
+    for name, caller in callers.items():
+        page = caller.get("/staff/new?lang=en")
+        assert page.status_code == (200 if name in ENTERS_REQUESTS else 403), (name, page.status_code)
+        token = _csrf(page.text) if page.status_code == 200 else _csrf(caller.get("/dashboard?lang=en").text)
+        tag = f"Tag {name}"
+        answer = _file_new(caller, {**NEW_REQUEST, "description": tag, "csrf_token": token})
+        assert (answer.status_code == 303) == (name in ENTERS_REQUESTS), (name, answer.status_code)
+        filed = session.scalars(select(Report).where(Report.description == tag)).all()
+        assert len(filed) == (1 if name in ENTERS_REQUESTS else 0), name
+        if filed:
+            assert (filed[0].channel, filed[0].entered_by_staff_id) == ("counter", caller.staff["id"])
+        else:
+            assert answer.status_code in (401, 403), (name, answer.status_code)
+        # Without the CSRF field nothing is filed, and the form comes back with what was typed.
+        forged = caller.post("/staff/new", follow_redirects=False,
+                             data={**NEW_REQUEST, "description": f"Forged {name}"})
+        assert forged.status_code in (401, 403), (name, forged.status_code)
+        if name in ENTERS_REQUESTS:
+            assert f"Forged {name}" in forged.text
+        assert session.scalars(select(Report).where(Report.description == f"Forged {name}")).all() == []
+
+
+def test_new_request_finds_and_opens_only_the_residents_in_scope(callers, session, client):
+    from tests.residents_support import app_report
+
+    email = "lea.lyon@example.org"
+    body = app_report(client, {"name": "Léa Lyon", "email": email, "phone": "06 55 44 33 22",
+                               "consent_updates": True, "consent_remember": True})
+    from sqlalchemy import select
+
+    from dispatch.models import ReportReporter
+
+    resident_id = session.scalars(select(ReportReporter.resident_id)
+                                  .where(ReportReporter.report_id == body["id"])).one()
+    sees_lyon = {"agent", "admin", "lyon_staff"}
+    for name in ENTERS_REQUESTS:
+        caller = callers[name]
+        card = caller.get(f"/staff/new?lang=en&resident={resident_id}")
+        assert card.status_code == (200 if name in sees_lyon else 404), (name, card.status_code)
+        assert (email in card.text) == (name in sees_lyon), name
+        token = _csrf(caller.get("/staff/new?lang=en").text)
+        for query in (email, "06 55 44 33 22", "Léa Lyon"):
+            found = caller.post("/staff/new", data={"csrf_token": token, "who": query, "step": "find", "lang": "en"})
+            assert found.status_code == 200, (name, query)
+            # (what was typed comes back in its field: the card and the requests are what must not)
+            assert (f'data-resident="{resident_id}"' in found.text) == (name in sees_lyon), (name, query)
+            assert ("Léa Lyon</h3>" in found.text) == (name in sees_lyon), (name, query)
+            assert (body["ref"] in found.text) == (name in sees_lyon), (name, query)
+        picked = caller.post("/staff/new", data={"csrf_token": token, "pick": str(resident_id), "lang": "en"})
+        assert picked.status_code == (200 if name in sees_lyon else 404), (name, picked.status_code)
+        assert (email in picked.text) == (name in sees_lyon), name
