@@ -194,7 +194,8 @@ def test_a_commune_agent_enters_a_counter_request_without_javascript_and_cannot_
         field = page.get_by_label("Adresse e-mail")
         assert field.get_attribute("aria-invalid") == "true"
         assert "n'est pas une adresse e-mail" in page.inner_text(f"#{field.get_attribute('aria-describedby')}")
-        assert page.get_by_label("Description", exact=True).input_value() == "Tag sur le mur de l'école, signalé au guichet"
+        typed = page.get_by_label("Description", exact=True).input_value()
+        assert typed == "Tag sur le mur de l'école, signalé au guichet"
         assert page.get_by_label("Nom", exact=True).input_value() == "Vera Villeurbannaise"
         assert page.get_by_label("Catégorie", exact=True).input_value() == "graffiti"
         email = f"vera-{uuid.uuid4().hex[:6]}@example.org"
