@@ -23,9 +23,14 @@ from dispatch.storage import PhotoStorage
 def locate(*, session: Session, data: ReportIntake,
            processed: Sequence[photo_service.ProcessedPhoto]) -> tuple[float, float, str]:
     """(lat, lon, source): what the device sent, else the first photo's EXIF GPS, else the address given
-    (a BAN id or words, geocoded), else an error."""
+    (a BAN id or words, geocoded), else an error. An agent's address comes before the photos'."""
     if data.lat is not None and data.lon is not None:
         return data.lat, data.lon, "device"
+    # An agent who picked an address placed the request there on purpose: a photo mailed in by the resident
+    # may have been taken anywhere.
+    if isinstance(data, AgentReportIntake) and (data.address_id or (data.address_text or "").strip()):
+        place = places.point_of(session=session, address_text=data.address_text, address_id=data.address_id)
+        return place.lat, place.lon, "address"
     for photo in processed:
         if photo.gps is not None:
             return photo.gps[0], photo.gps[1], "exif"

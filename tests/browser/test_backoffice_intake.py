@@ -17,6 +17,7 @@ from geo.geocoding.builtin import address_by_id
 from geo.service import assign
 from tests.browser.backoffice_support import BELLECOUR, outbox_emails, sign_in, staff_member
 from tests.browser.pwa_support import axe_violations
+from tests.photo_files import phone_jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -142,7 +143,7 @@ def test_an_agent_enters_a_phone_request_by_address_for_a_resident_found_by_phon
 
 
 def test_a_commune_agent_enters_a_counter_request_without_javascript_and_cannot_open_another_communes_resident(
-        browser, live_server_no_tiles):
+        browser, live_server_no_tiles, tmp_path):
     server = live_server_no_tiles
     lyon_phone, lyon_stored = a_phone()
     lyon = app_report(server, phone=lyon_phone, email=f"lyon-{uuid.uuid4().hex[:6]}@example.org",
@@ -189,8 +190,11 @@ def test_a_commune_agent_enters_a_counter_request_without_javascript_and_cannot_
         page.get_by_label(label).check()
         page.get_by_label("Catégorie", exact=True).select_option("graffiti")
         page.get_by_label("Description", exact=True).fill("Tag sur le mur de l'école, signalé au guichet")
+        photo = tmp_path / "tag.jpg"
+        photo.write_bytes(phone_jpeg(gps=True))  # taken at Bellecour: the address picked wins
+        page.get_by_label("Photos (JPEG, PNG, WebP ou HEIC)").set_input_files(photo)
         page.get_by_role("button", name="Enregistrer la demande").click()
-        # A refused submit keeps everything typed, the error beside its field.
+        # A refused submit keeps everything typed, the error beside its field; a file must be chosen again.
         field = page.get_by_label("Adresse e-mail")
         assert field.get_attribute("aria-invalid") == "true"
         assert "n'est pas une adresse e-mail" in page.inner_text(f"#{field.get_attribute('aria-describedby')}")
@@ -198,10 +202,13 @@ def test_a_commune_agent_enters_a_counter_request_without_javascript_and_cannot_
         assert typed == "Tag sur le mur de l'école, signalé au guichet"
         assert page.get_by_label("Nom", exact=True).input_value() == "Vera Villeurbannaise"
         assert page.get_by_label("Catégorie", exact=True).input_value() == "graffiti"
+        assert "1 photo(s) à choisir de nouveau" in page.inner_text("#rc-photos-again")
         email = f"vera-{uuid.uuid4().hex[:6]}@example.org"
         field.fill(email)
+        page.get_by_label("Photos (JPEG, PNG, WebP ou HEIC)").set_input_files(photo)
         page.get_by_role("button", name="Enregistrer la demande").click()
         if page.locator("#rc-nearby-list li").count():  # similar reports shown first: record anyway
+            page.get_by_label("Photos (JPEG, PNG, WebP ou HEIC)").set_input_files(photo)
             page.get_by_role("button", name="Enregistrer la demande").click()
         assert page.get_by_role("status").first.inner_text().startswith("Demande enregistrée")
         ref = page.url.split("/staff/tickets/")[1].split("?")[0]
@@ -209,7 +216,10 @@ def test_a_commune_agent_enters_a_counter_request_without_javascript_and_cannot_
         context.close()
     row = report_row(server.engine, ref)
     assert (row["channel"], row["entered_by_staff_id"], row["commune_code"]) == ("counter", clerk["id"], "69266")
-    assert row["address_id"] == address_id
+    assert (row["address_id"], row["location_source"]) == (address_id, "address")
+    with server.engine.connect() as conn:  # the photo went through the same checks and storage as any upload
+        photos = conn.execute(text("SELECT kind FROM report_photos WHERE report_id = :id"), {"id": row["id"]}).all()
+    assert [p[0] for p in photos] == ["before"]
     [vera] = reporters(server.engine, row["id"])
     assert vera["email"] == email and vera["contact_consent"] is True and vera["channel"] == "counter"
     with server.engine.connect() as conn:
