@@ -69,5 +69,7 @@ def test_a_resident_without_location_picks_an_address_and_every_view_names_it(pa
         while outbox.deliver_one(session=session, handlers=handlers) is not None:
             pass
         session.commit()
-    [mail] = smtp_server.to("resident.address@example.org")
-    assert f"Lieu : {LABEL}" in mail.get_content()
+    # Both the acknowledgement of the report and the news that it was taken on name the place.
+    mails = smtp_server.to("resident.address@example.org")
+    assert sorted("reçu" in str(m["Subject"]) for m in mails) == [False, True]
+    assert all(f"Lieu : {LABEL}" in m.get_content() for m in mails)
