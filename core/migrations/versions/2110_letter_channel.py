@@ -1,7 +1,7 @@
 """Letters are a channel: the back office's new request form records requests that came by post.
 
 Revision ID: bo0960
-Revises: 1703
+Revises: rl2100
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "bo0960"
-down_revision: str | None = "1703"
+down_revision: str | None = "rl2100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
