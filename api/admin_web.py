@@ -16,11 +16,16 @@ MAX_FIELD = 20_000
 
 
 async def form_values(request: Request) -> dict[str, str]:
-    """Every text field of a urlencoded form (a page's form varies with the entity: one reader for all)."""
+    """Every text field of a form (a page's form varies with the entity: one reader for all); a field sent
+    several times (ticked boxes of one name) comes as its values joined by commas."""
     if request.method != "POST":
         return {}
     form = await request.form()
-    return {k: v[:MAX_FIELD] for k, v in form.multi_items() if isinstance(v, str)}
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value[:MAX_FIELD])
+    return {key: ",".join(parts) for key, parts in values.items()}
 
 
 FormValues = Annotated[dict[str, str], Depends(form_values)]

@@ -13,6 +13,9 @@ from api.ratelimit import SharedRateLimiter
 from api.routers import (
     addresses,
     admin,
+    admin_people,
+    admin_rules,
+    admin_zones,
     agent,
     auth,
     backoffice,
@@ -92,7 +95,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.include_router(backoffice.router)
     app.include_router(backoffice_intake.router)
     app.include_router(backoffice_tickets.router)
-    app.include_router(admin.router)
+    for router in (admin.router, admin_rules.router, admin_zones.router, admin_people.router):
+        app.include_router(router)
     pwa.install(app)
     for router in (map_data.router, tiles.router, dashboard.router):
         app.include_router(router)

@@ -284,16 +284,18 @@ def users_create(
     service: Annotated[str | None, typer.Option(help="service code, for service staff and crews")] = None,
     password: PasswordOption = "",
 ) -> None:
-    """Create a staff account."""
+    """Create a staff account (written to the audit log, as from the administration pages)."""
     from core import users
+    from dispatch import accounts
 
     with refusals():
         users.check_role(role, users.ROLES)
         users.check_password(password)  # before the database: a short password is refused at once
         ensure_database()
         with session_scope() as session:
-            user = users.create(session=session, email=email, name=name or email, role=role, password=password,
-                                commune_code=commune, service_code=service)
+            user = accounts.create_account(session=session, actor=None, values={
+                "email": email, "name": name or email, "role": role, "commune_code": commune,
+                "service_code": service, "password": password})
             console.print(f"created {user.role} {user.email} (id {user.id})")
 
 
@@ -313,12 +315,13 @@ def users_list() -> None:
 
 def _set_active(email: str, active: bool) -> None:
     from core import users
+    from dispatch import accounts
 
     with refusals():
         ensure_database()
         with session_scope() as session:
             user = users.get_or_raise(session=session, email=email)
-            ended = users.set_active(session=session, user=user, active=active)
+            ended = accounts.set_active(session=session, actor=None, user=user, active=active)
     console.print(f"{email} {'enabled' if active else f'disabled; {ended} session(s) ended'}")
 
 
@@ -338,13 +341,14 @@ def users_enable(email: str) -> None:
 def users_set_password(email: str, password: PasswordOption = "") -> None:
     """Reset an account's password; every session of it ends."""
     from core import users
+    from dispatch import accounts
 
     with refusals():
         users.check_password(password)
         ensure_database()
         with session_scope() as session:
-            ended = users.set_password(session=session, user=users.get_or_raise(session=session, email=email),
-                                       password=password)
+            ended = accounts.set_password(session=session, actor=None,
+                                          user=users.get_or_raise(session=session, email=email), password=password)
     console.print(f"password of {email} changed; {ended} session(s) ended")
 
 
@@ -374,13 +378,14 @@ def keys_create(
 ) -> None:
     """Create a partner API key; the key is printed once, only its hash is kept."""
     from core import users
+    from dispatch import accounts
 
     with refusals():
         users.check_role(role, users.KEY_ROLES)
         ensure_database()
         with session_scope() as session:
-            key, clear = users.create_api_key(session=session, name=name, role=role, commune_code=commune,
-                                              service_code=service)
+            key, clear = accounts.create_key(session=session, actor=None, name=name, role=role, commune_code=commune,
+                                             service_code=service)
             console.print(f"created key {key.id} ({key.role}) for {key.name}; shown once:")
     print(clear)
 
@@ -399,12 +404,12 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: int) -> None:
     """Revoke an API key for good: its next request gets 401."""
-    from core import users
+    from dispatch import accounts
 
     with refusals():
         ensure_database()
         with session_scope() as session:
-            key = users.revoke_api_key(session=session, key_id=key_id)
+            key = accounts.revoke_key(session=session, actor=None, key_id=key_id)
             console.print(f"key {key.id} ({key.name}) revoked")
 
 

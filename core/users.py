@@ -171,6 +171,21 @@ def create(*, session: Session, email: str, name: str, role: str, password: str,
     return user
 
 
+def update_profile(*, session: Session, user: StaffUser, name: str | None, role: str, commune_code: str | None,
+                   service_code: str | None, sector_codes: list[str], language: str) -> int:
+    """Change an account's name, role, scope or language; a new role or scope ends its sessions (they carried
+    the old one). Returns how many sessions ended."""
+    check_role(role, ROLES)
+    check_scope(session=session, commune_code=commune_code, service_code=service_code)
+    rescoped = (role, commune_code, service_code, list(sector_codes)) != (
+        user.role, user.commune_code, user.service_code, list(user.sector_codes or ()))
+    user.name = name or user.name
+    user.role, user.commune_code, user.service_code = role, commune_code, service_code
+    user.sector_codes, user.language = list(sector_codes), language
+    session.flush()
+    return staff_sessions.revoke_all(session=session, staff_id=user.id) if rescoped else 0
+
+
 def check_role(role: str, allowed: tuple[str, ...]) -> None:
     if role not in allowed:
         raise InvalidRole(f"Unknown role '{role}': choose one of {', '.join(allowed)}",

@@ -6,7 +6,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import NotFound, UnknownCategory
 from dispatch import places
 from dispatch.models import Report, ReportEvent
 from dispatch.refs import new_ref
@@ -18,7 +18,11 @@ def create(*, session: Session, data: ReportCreate, channel: str = "app", locati
            actor_kind: str = "resident", actor_id: str | None = None, is_demo: bool = False,
            role: str | None = None) -> Report:
     """Record a report once, routed by PostGIS, with the first line of its history."""
-    get_category_or_raise(session=session, code=data.category)
+    category = get_category_or_raise(session=session, code=data.category)
+    if category.agent_only and actor_kind == "resident":
+        # Offered to agents only (set in the administration): a resident's app never lists it.
+        raise UnknownCategory(f"The category '{data.category}' is for agents only",
+                              f"La catégorie « {data.category} » est réservée aux agents", category=data.category)
     routed = assign(session=session, lat=data.lat, lon=data.lon, category=data.category)
     place = places.address_at(session=session, lat=data.lat, lon=data.lon)
     report = Report(

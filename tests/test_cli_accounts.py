@@ -112,6 +112,13 @@ def test_disable_enable_and_set_password_from_the_cli_end_the_sessions(cli):
             assert users.authenticate(session=s, email="ops@staff.example", password="second passphrase") is not None
         code, _, err = cli("users", "set-password", "ops@staff.example", "--password", "short")
         assert code == 1 and "12" in one_line_error(err)
+        # Each change is in the audit log, as the operating-system account that ran the command.
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT actor_id, action, after FROM audit_log WHERE entity = 'staff_user' "
+                                     "AND entity_id = 'ops@staff.example' ORDER BY id")).all()
+        assert [r.action for r in rows] == ["created", "disabled", "enabled", "password_set"]
+        assert all(r.actor_id.startswith("cli:") for r in rows)
+        assert "passphrase" not in str([r.after for r in rows])
     finally:
         engine.dispose()
 
@@ -133,5 +140,10 @@ def test_api_keys_are_created_listed_and_revoked_from_the_cli(cli):
             assert users.find_api_key(session=s, clear=clear) is None
     finally:
         engine.dispose()
+    with engine.connect() as conn:
+        actions = conn.execute(text("SELECT action FROM audit_log WHERE entity = 'api_key' AND entity_id = :k "
+                                    "ORDER BY id"), {"k": key_id}).scalars().all()
+    assert actions == ["created", "revoked"]
+    engine.dispose()
     code, _, err = cli("api-keys", "revoke", "999999")
     assert code == 1 and "No API key 999999" in one_line_error(err)

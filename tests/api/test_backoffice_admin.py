@@ -173,3 +173,20 @@ def test_the_audit_log_is_append_only_paged_and_filtered(admin, session):
         session.execute(text("UPDATE audit_log SET action = 'forged'"))
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
         session.execute(text("DELETE FROM audit_log"))
+
+
+def test_an_agent_only_category_is_refused_to_residents_but_not_to_agents(admin, session, client, staff_client):
+    answer = post(admin, "/staff/admin/categories/graffiti", {
+        "name_fr": "Graffiti / tag", "name_en": "Graffiti", "icon": "spray-can", "parent_code": "proprete",
+        "service_code": "proprete", "deadline_days": "10", "duplicate_radius_m": "30", "agent_only": "yes"})
+    assert answer.status_code == 303, answer.text[:300]
+    resident = client.post("/api/v1/reports", json={"lat": 45.7578, "lon": 4.832, "category": "graffiti",
+                                                    "description": "Tag"}, headers={"Accept-Language": "fr"})
+    assert resident.status_code == 422, resident.text
+    assert "réservée aux agents" in resident.text or "for agents only" in resident.text, resident.text
+    from dispatch import service
+    from dispatch.schemas import ReportCreate
+
+    made = service.create(session=session, data=ReportCreate(lat=45.7578, lon=4.832, category="graffiti"),
+                          channel="phone", actor_kind="staff", actor_id="staff:1")
+    assert made.category_code == "graffiti"
