@@ -42,7 +42,8 @@ def test_categories_come_with_icons_and_both_languages(client):
     body = client.get("/api/v1/categories").json()
     pothole = next(c for c in body if c["code"] == "pothole")
     assert pothole == {"code": "pothole", "parent_code": "voirie", "name_fr": "Nid-de-poule", "name_en": "Pothole",
-                       "icon": "road", "service_code": "voirie"}
+                       "icon": "road", "service_code": "voirie",
+                       "help_fr": None, "help_en": None}
     assert all(c["parent_code"] is None for c in body[:6])
 
 

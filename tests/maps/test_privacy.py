@@ -97,7 +97,8 @@ def test_no_personal_data_in_any_public_answer(client, session, staff_client, sm
     while outbox.deliver_one(session=session, handlers=handlers) is not None:
         pass
     mails = smtp_server.to(markers["resident email"])
-    assert len(mails) == 3, [m["Subject"] for m in mails]
+    # The acknowledgement at intake, then triaged, scheduled and resolved.
+    assert len(mails) == 4, [m["Subject"] for m in mails]
     assert any(public_note in m.get_content() for m in mails)
     for mail in mails:
         text = mail.as_string() + mail.get_content()
